@@ -1,0 +1,1 @@
+"""Thin rasa-sdk actions: read slots, call bot/, render replies."""

@@ -1,0 +1,24 @@
+"""What every action needs: entity values and running database work off the event loop."""
+from __future__ import annotations
+
+import asyncio
+from typing import Callable, Optional, TypeVar
+
+from rasa_sdk import Tracker
+
+T = TypeVar("T")
+
+
+def entity(tracker: Tracker, name: str) -> Optional[str]:
+    """The first value of entity ``name`` in the latest message, if any."""
+    value = next(tracker.get_latest_entity_values(name), None)
+    return str(value) if value not in (None, "") else None
+
+
+def user_text(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("text") or "").strip()
+
+
+async def in_thread(fn: Callable[[], T]) -> T:
+    """Run blocking database work in a worker thread."""
+    return await asyncio.get_running_loop().run_in_executor(None, fn)

@@ -1,0 +1,116 @@
+"""Actions that answer "who do I contact" and "where is the nearest service hall"."""
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import entity, in_thread, user_text
+from bot import runtime
+from bot.db import session_scope
+from bot.directory import cards
+from bot.directory.answers import ContactAnswer, answer_contact
+from bot.nlp.text import canonical_district, find_district
+
+_ORDINAL = re.compile(r"^(?:第)?([1-9一二三四五六七八九])(?:个|位)?(?:吧|的|那个)?$")
+_CN_DIGITS = "一二三四五六七八九"
+MAX_TEXT = 500  # a contact question longer than this is cut before searching
+
+
+def chosen(text: str, choices: Optional[list[str]]) -> Optional[str]:
+    """The choice a reply such as “2”, “第二个” or a name picks from ``choices``."""
+    if not choices:
+        return None
+    match = _ORDINAL.match(text.strip())
+    if match:
+        digit = match.group(1)
+        n = int(digit) if digit.isdigit() else _CN_DIGITS.index(digit) + 1
+        return choices[n - 1] if n <= len(choices) else None
+    return next((c for c in choices if text and (text in c or c in text)), None)
+
+
+class ActionFindContact(Action):
+    """Find the unit or cadre for a question, asking back for a district or a unit when needed."""
+
+    def name(self) -> str:
+        return "action_find_contact"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        text = user_text(tracker)[:MAX_TEXT]
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        pending = tracker.get_slot("pending_query")
+        remembered = tracker.get_slot("district")
+        said_district = canonical_district(entity(tracker, "district")) or find_district(text)
+        if intent == "inform":
+            if not pending and not said_district:
+                dispatcher.utter_message(response="utter_ask_rephrase")
+                return []
+            if pending:
+                text = f"{pending} {chosen(text, tracker.get_slot('pending_choices')) or text}"
+        district = said_district or remembered
+        person = entity(tracker, "person")
+
+        def work() -> ContactAnswer:
+            with session_scope(runtime.sessions()) as session:
+                return answer_contact(
+                    session, runtime.directory_index(), text,
+                    district=district, person=person,
+                    unit=entity(tracker, "unit"), service_item=entity(tracker, "service_item"),
+                )
+
+        answer = await in_thread(work)
+        return self._render(dispatcher, answer, text, remembered)
+
+    def _render(self, dispatcher: CollectingDispatcher, answer: ContactAnswer, text: str, remembered: Optional[str]) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = [SlotSet("pending_query", None), SlotSet("pending_choices", None)]
+        if answer.district and answer.district != remembered:
+            events.append(SlotSet("district", answer.district))
+        hotline = runtime.settings().service_hotline
+        if answer.kind == "unit" and answer.hit:
+            dispatcher.utter_message(text=cards.unit_card(answer.hit, answer.aspects))
+            if answer.alternatives:
+                dispatcher.utter_message(
+                    response="utter_contact_alternatives",
+                    choices=cards.short_list([h.unit for h in answer.alternatives]),
+                )
+        elif answer.kind == "cadre":
+            dispatcher.utter_message(text=cards.cadre_card(answer.cadres[0]))
+        elif answer.kind == "ask_district" and answer.matter:
+            dispatcher.utter_message(response="utter_ask_district", matter=answer.matter.name)
+            events[0] = SlotSet("pending_query", text)
+        elif answer.kind == "ask_unit":
+            choices = answer.cadres[:6]
+            dispatcher.utter_message(response="utter_ask_which_unit", person=answer.person, choices=cards.cadre_choices(choices))
+            events = [SlotSet("pending_query", answer.person), SlotSet("pending_choices", [c.unit.name for c in choices])]
+        elif answer.kind == "person_unknown":
+            dispatcher.utter_message(response="utter_person_unknown", person=answer.person)
+        else:
+            dispatcher.utter_message(response="utter_contact_not_found", hotline=hotline)
+        return events
+
+
+class ActionFindNearby(Action):
+    """The nearest halls to a shared location, or a district's halls, or a request for either."""
+
+    def name(self) -> str:
+        return "action_find_nearby"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        location = (tracker.latest_message.get("metadata") or {}).get("location") or {}
+        district = canonical_district(entity(tracker, "district")) or find_district(user_text(tracker)) or tracker.get_slot("district")
+        index = await in_thread(runtime.directory_index)
+        try:
+            lat, lon = float(location["latitude"]), float(location["longitude"])
+        except (KeyError, TypeError, ValueError):
+            lat = lon = None  # type: ignore[assignment]
+        if lat is not None and -90 <= lat <= 90 and -180 <= lon <= 180:
+            dispatcher.utter_message(response="utter_nearby", places=cards.nearby_list(index.nearest(lat, lon)))
+            return []
+        if district:
+            dispatcher.utter_message(response="utter_district_halls", district=district, places=cards.halls_list(index.halls_in(district)[:3]))
+            return [SlotSet("district", district)]
+        dispatcher.utter_message(response="utter_ask_location")
+        return []

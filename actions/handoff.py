@@ -1,0 +1,33 @@
+"""The human handoff: record a callback request and give the hotline."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import in_thread
+from bot import runtime
+from bot.db import session_scope
+from bot.handoff import record_callback
+
+
+def _recent_user_text(tracker: Tracker, turns: int = 3) -> str:
+    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    return "\n".join(t for t in texts[-turns:] if t)
+
+
+class ActionHumanHandoff(Action):
+    def name(self) -> str:
+        return "action_human_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        message_id = str(tracker.latest_message.get("message_id") or len(tracker.events))
+
+        def work() -> int:
+            with session_scope(runtime.sessions()) as session:
+                return record_callback(session, tracker.sender_id, message_id, _recent_user_text(tracker)).id
+
+        request_id = await in_thread(work)
+        dispatcher.utter_message(response="utter_handoff_recorded", request_id=request_id, hotline=runtime.settings().service_hotline)
+        return []

@@ -1,0 +1,1 @@
+"""@沈阳营商 assistant: the application package (everything that is not Rasa glue)."""

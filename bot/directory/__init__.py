@@ -1,0 +1,1 @@
+"""The directory: units, cadres and matters, their import/export and search."""

@@ -1,0 +1,63 @@
+"""Electronic service cards: the short texts that show a unit or a cadre on a phone screen."""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from bot.directory.search import CadreEntry, UnitEntry, UnitHit
+
+MAX_DUTIES = 60  # characters of duties shown on a card; the rest is on the unit's page
+
+
+def _clip(text: str, limit: int = MAX_DUTIES) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def unit_card(hit: UnitHit, aspects: Iterable[str] = ()) -> str:
+    """A unit: name, what it handles that is relevant, phone, address, hours (and website if asked)."""
+    unit = hit.unit
+    lines = [f"【{unit.name}】"]
+    if hit.matters:
+        lines.append(f"可办理：{'、'.join(hit.matters[:3])}")
+    elif "duties" in aspects or not hit.matters:
+        lines.append(f"职能：{_clip(unit.duties)}")
+    lines.append(f"电话：{'，'.join(unit.phones)}")
+    lines.append(f"地址：{unit.address}")
+    lines.append(f"办公时间：{unit.hours}")
+    if unit.website and "website" in aspects:
+        lines.append(f"网址：{unit.website}")
+    return "\n".join(lines)
+
+
+def cadre_card(cadre: CadreEntry) -> str:
+    """A cadre's service card: name, unit, position, duties, phone."""
+    return "\n".join([
+        f"【服务名片】{cadre.name}",
+        f"单位：{cadre.unit.name}",
+        f"职务：{cadre.position}",
+        f"职责：{_clip(cadre.duties)}",
+        f"电话：{cadre.phone}",
+    ])
+
+
+def short_list(units: Sequence[UnitEntry]) -> str:
+    """Numbered alternatives, one line each with the first phone."""
+    return "\n".join(f"{i}. {u.name} {u.phones[0] if u.phones else ''}".rstrip() for i, u in enumerate(units, 1))
+
+
+def cadre_choices(cadres: Sequence[CadreEntry]) -> str:
+    """Numbered units of several cadres with the same name."""
+    return "\n".join(f"{i}. {c.unit.name}（{c.position}）" for i, c in enumerate(cadres, 1))
+
+
+def nearby_list(places: Sequence[tuple[UnitEntry, float]]) -> str:
+    """Nearest halls with distance, phone and address."""
+    lines = []
+    for i, (unit, metres) in enumerate(places, 1):
+        dist = f"{metres / 1000:.1f}公里" if metres >= 1000 else f"{int(metres)}米"
+        lines.append(f"{i}. {unit.name}（约{dist}）\n   电话：{unit.phones[0] if unit.phones else ''}\n   地址：{unit.address}")
+    return "\n".join(lines)
+
+
+def halls_list(units: Sequence[UnitEntry]) -> str:
+    """A district's centres, without distances."""
+    return "\n".join(f"{i}. {u.name}\n   电话：{u.phones[0] if u.phones else ''}\n   地址：{u.address}" for i, u in enumerate(units, 1))

@@ -1,0 +1,49 @@
+"""Build jieba's user dictionary from the directory, so names and matters stay whole tokens."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db.directory import Cadre, Matter, Unit
+from bot.nlp.text import DISTRICT_FORMS
+
+DICT_FILE = "userdict.txt"
+# Words of the service itself that jieba's default dictionary splits.
+SERVICE_WORDS = (
+    "营商局", "营商环境", "政务服务", "政务服务中心", "便民服务中心", "办事大厅", "服务大厅",
+    "服务态度", "熟练程度", "转人工", "人工客服", "电子名片", "服务名片",
+)
+
+
+def vocabulary(session: Session) -> tuple[list[str], list[str]]:
+    """(domain words, person names) from the directory and the fixed lists."""
+    words: set[str] = set(SERVICE_WORDS) | set(DISTRICT_FORMS)
+    for name, short, aliases in session.execute(select(Unit.name, Unit.short_name, Unit.aliases)):
+        words.update([name, *(aliases or [])])
+        if short:
+            words.add(short)
+    for name, synonyms in session.execute(select(Matter.name, Matter.synonyms)):
+        words.update([name, *(synonyms or [])])
+    names = set(session.scalars(select(Cadre.name).distinct()))
+    return sorted(w for w in words if len(w) > 1), sorted(names - words)
+
+
+def write_dictionary(out_dir: Path, words: Iterable[str], names: Iterable[str]) -> Path:
+    """Write a jieba user dictionary: domain words forced whole, names as ``nr`` words."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / DICT_FILE
+    lines = [f"{w} 2000 n" for w in words if " " not in w]
+    lines += [f"{n} 500 nr" for n in names]
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def build_dictionary(session: Session, out_dir: Path) -> Path:
+    """Generate the user dictionary from the database into ``out_dir``."""
+    words, names = vocabulary(session)
+    return write_dictionary(out_dir, words, names)

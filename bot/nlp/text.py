@@ -1,0 +1,45 @@
+"""Text normalisation shared by directory search, policy search and the NLU data builders."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from bot.db.directory import DISTRICTS
+
+# What people type for each district: the full name and the name without its suffix.
+DISTRICT_FORMS: dict[str, str] = {}
+for _full in DISTRICTS:
+    DISTRICT_FORMS[_full] = _full
+    _short = re.sub(r"(新区|区|市|县)$", "", _full)
+    DISTRICT_FORMS.setdefault(_short, _full)
+DISTRICT_FORMS["沈北"] = "沈北新区"
+_DISTRICT_RE = re.compile("|".join(sorted(map(re.escape, DISTRICT_FORMS), key=len, reverse=True)))
+
+_KEEP = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width to half-width), lower case, and only CJK, letters and digits kept."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    return "".join(_KEEP.findall(text))
+
+
+def find_district(text: str) -> "str | None":
+    """The first district named in ``text`` (full or short form), as its full name."""
+    match = _DISTRICT_RE.search(text or "")
+    return DISTRICT_FORMS[match.group(0)] if match else None
+
+
+def canonical_district(value: "str | None") -> "str | None":
+    """Map an entity value such as 浑南 or 浑南区的 to 浑南区; None when it is no district."""
+    return find_district(value) if value else None
+
+
+def bigrams(text: str) -> list[str]:
+    """Character bigrams of the CJK runs of ``text`` (the key to typo-tolerant matching)."""
+    out: list[str] = []
+    for run in re.findall(r"[\u4e00-\u9fff]+|[a-z0-9]+", text):
+        if len(run) == 1:
+            out.append(run)
+        out.extend(run[i:i + 2] for i in range(len(run) - 1))
+    return out
