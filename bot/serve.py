@@ -16,6 +16,7 @@ def rasa_env(settings: Settings) -> dict[str, str]:
     """The environment endpoints.yml reads (action server URL, tracker store file)."""
     env = {**os.environ, **settings.to_env()}
     env["SYB_ACTIONS_URL"] = f"http://127.0.0.1:{settings.actions_port}/webhook"
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     return env
 
 

@@ -1,0 +1,110 @@
+"""End-to-end turn latency through Rasa's REST channel with the real servers on loopback:
+a lone conversation (p50), open-loop arrivals at 20 messages/s (p50/p95/p99), saturation
+throughput, the servers' memory, and a conversation's 500th turn against its first."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+from benchmarks.common import percentile, rss_mb, summary_ms
+from bot.config import REPO_ROOT, Settings
+from bot.serve import start, stop
+
+MESSAGES = ("开饭店要办什么证找谁", "和平区", "公积金提取找哪个部门", "市场监管局电话多少", "谢谢", "你好",
+            "沈河区税务局在哪", "离我最近的政务服务中心", "浑南区社保在哪办", "你能干什么")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def turn(http: aiohttp.ClientSession, url: str, sender: str, text: str) -> float:
+    t = time.perf_counter()
+    async with http.post(url, data=json.dumps({"sender": sender, "message": text})) as resp:
+        await resp.read()
+        resp.raise_for_status()
+    return time.perf_counter() - t
+
+
+async def lone(http: aiohttp.ClientSession, url: str, n: int = 60) -> list[float]:
+    return [await turn(http, url, "lone", MESSAGES[i % len(MESSAGES)]) for i in range(n)]
+
+
+async def open_loop(http: aiohttp.ClientSession, url: str, rate: float, seconds: float) -> tuple[list[float], int]:
+    """Send at a fixed arrival rate whatever the replies do; returns latencies and failures."""
+    tasks = []
+    start_t = time.perf_counter()
+    i = 0
+    while time.perf_counter() - start_t < seconds:
+        sender = f"user-{i % 200}"
+        tasks.append(asyncio.ensure_future(turn(http, url, sender, MESSAGES[i % len(MESSAGES)])))
+        i += 1
+        await asyncio.sleep(max(0.0, start_t + i / rate - time.perf_counter()))
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    ok = [r for r in results if isinstance(r, float)]
+    return ok, len(results) - len(ok)
+
+
+async def saturation(http: aiohttp.ClientSession, url: str, concurrency: int, seconds: float) -> float:
+    """Closed loop with ``concurrency`` users: completed turns per second."""
+    done = 0
+    stop_at = time.perf_counter() + seconds
+
+    async def worker(k: int) -> None:
+        nonlocal done
+        j = 0
+        while time.perf_counter() < stop_at:
+            await turn(http, url, f"sat-{k}", MESSAGES[j % len(MESSAGES)])
+            done += 1
+            j += 1
+
+    await asyncio.gather(*(worker(k) for k in range(concurrency)))
+    return done / seconds
+
+
+async def long_history(http: aiohttp.ClientSession, url: str, turns: int = 500) -> tuple[float, float]:
+    times = [await turn(http, url, "long-history", MESSAGES[i % len(MESSAGES)]) for i in range(turns)]
+    return percentile(times[:20], 50), percentile(times[-20:], 50)
+
+
+async def run(port: int, procs_pids: list[int]) -> None:
+    url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+    async with aiohttp.ClientSession(headers={"Content-Type": "application/json"},
+                                     timeout=aiohttp.ClientTimeout(total=60)) as http:
+        await lone(http, url, 20)  # warm up
+        print(f"[turn] 单个会话：{summary_ms(await lone(http, url))}")
+        lat, failed = await open_loop(http, url, 20.0, 30.0)
+        print(f"[turn] 20 条/秒开环到达（30 秒）：{summary_ms(lat)}，失败 {failed}")
+        for c in (4, 16):
+            print(f"[turn] 饱和吞吐（{c} 个并发用户闭环）：{await saturation(http, url, c, 15.0):.1f} 轮/秒")
+        first, last = await long_history(http, url)
+        print(f"[turn] 同一会话第 1-20 轮 p50 {first * 1000:.1f} ms，第 481-500 轮 p50 {last * 1000:.1f} ms")
+    print("[turn] 内存：" + "，".join(f"{name} {rss_mb(pid):.0f} MB" for name, pid in zip(("动作服务器", "Rasa 服务器"), procs_pids)))
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "SYB_TRACKER_DB": str(Path(tmp) / "tracker.db"),
+               "SYB_RASA_PORT": str(free_port()), "SYB_ACTIONS_PORT": str(free_port())}
+        settings = Settings.from_env(env)
+        procs = start(settings, Path(tmp) / "log")
+        try:
+            asyncio.run(run(settings.rasa_port, [p.pid for p in procs]))
+        finally:
+            stop(procs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(REPO_ROOT))
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""The directory actions against the sample database, with hand-built trackers."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.directory import ActionFindContact, ActionFindNearby, chosen
+from actions.handoff import ActionHumanHandoff
+
+
+def tracker(text: str, intent: str = "find_contact", entities: Optional[list[dict[str, Any]]] = None,
+            slots: Optional[dict[str, Any]] = None, metadata: Optional[dict[str, Any]] = None, sender: str = "u1") -> Tracker:
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or [],
+              "metadata": metadata or {}, "message_id": f"m-{hash(text) & 0xffff}"}
+    events = [{"event": "user", "text": text, "parse_data": latest}]
+    return Tracker(sender, slots or {}, latest, events, False, None, {}, "action_listen")
+
+
+def run(action: Any, t: Tracker) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, {}))
+    text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    return text, dispatcher.messages, events
+
+
+def slot(events: list[dict[str, Any]], name: str) -> Any:
+    return next((e["value"] for e in events if e.get("event") == "slot" and e["name"] == name), "unset")
+
+
+def test_per_district_matter_asks_district_and_keeps_the_question(app_env) -> None:
+    _, messages, events = run(ActionFindContact(), tracker("开饭店要办什么证找谁"))
+    assert messages[0]["response"] == "utter_ask_district"
+    assert slot(events, "pending_query") == "开饭店要办什么证找谁"
+    text, messages, events = run(ActionFindContact(), tracker(
+        "浑南的", intent="inform", entities=[{"entity": "district", "value": "浑南区"}],
+        slots={"pending_query": "开饭店要办什么证找谁"}))
+    assert "浑南区" in text and "电话" in text
+    assert slot(events, "district") == "浑南区" and slot(events, "pending_query") is None
+
+
+def test_remembered_district_is_used(app_env) -> None:
+    text, _, _ = run(ActionFindContact(), tracker("营业执照在哪办", slots={"district": "铁西区"}))
+    assert "铁西区" in text
+
+
+def test_same_name_cadres_ask_for_the_unit_then_pick_by_number(app_env) -> None:
+    _, messages, events = run(ActionFindContact(), tracker("王丽电话多少", entities=[{"entity": "person", "value": "王丽"}]))
+    assert messages[0]["response"] == "utter_ask_which_unit"
+    choices = slot(events, "pending_choices")
+    assert len(choices) >= 3
+    text, _, _ = run(ActionFindContact(), tracker("第二个", intent="inform",
+                                                  slots={"pending_query": "王丽", "pending_choices": choices}))
+    assert "王丽" in text and choices[1] in text
+
+
+def test_unknown_person_and_unknown_unit(app_env) -> None:
+    _, messages, _ = run(ActionFindContact(), tracker("欧阳娜娜负责啥", entities=[{"entity": "person", "value": "欧阳娜娜"}]))
+    assert messages[0]["response"] == "utter_person_unknown"
+    _, messages, _ = run(ActionFindContact(), tracker("火星宇宙管理局电话"))
+    assert messages[0]["response"] == "utter_contact_not_found"
+
+
+def test_inform_without_context_asks_to_rephrase(app_env) -> None:
+    _, messages, _ = run(ActionFindContact(), tracker("嗯嗯", intent="inform"))
+    assert messages[0]["response"] == "utter_ask_rephrase"
+
+
+def test_nearby_with_location_district_or_nothing(app_env) -> None:
+    text, _, _ = run(ActionFindNearby(), tracker("附近的大厅", "find_nearby", metadata={"location": {"latitude": 41.80, "longitude": 123.43}}))
+    assert "米" in text or "公里" in text
+    text, _, events = run(ActionFindNearby(), tracker("法库县的政务服务中心", "find_nearby"))
+    assert "法库县" in text and slot(events, "district") == "法库县"
+    _, messages, _ = run(ActionFindNearby(), tracker("最近的大厅", "find_nearby", metadata={"location": {"latitude": "x"}}))
+    assert messages[0]["response"] == "utter_ask_location"
+
+
+def test_handoff_is_recorded_once_per_message(app_env) -> None:
+    t = tracker("我要转人工", "human_handoff", sender="handoff-user")
+    _, first, _ = run(ActionHumanHandoff(), t)
+    _, second, _ = run(ActionHumanHandoff(), t)
+    assert first[0]["request_id"] == second[0]["request_id"]
+
+
+@pytest.mark.parametrize("reply,expected", [("2", "B"), ("第三个", "C"), ("第1个", "A"), ("公积金B", "B"), ("9", None)])
+def test_choice_parsing(reply: str, expected: Optional[str]) -> None:
+    assert chosen(reply, ["A", "B", "C"]) == expected
