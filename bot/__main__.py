@@ -53,7 +53,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_build_dict(_: argparse.Namespace) -> int:
+def cmd_build_dict(args: argparse.Namespace) -> int:
     """Generate jieba's user dictionary and the NLU lookup tables from the database."""
     from bot.nlp.dictionary import build_dictionary
     from bot.nlp.lookups import write_lookups

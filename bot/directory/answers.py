@@ -22,7 +22,7 @@ _NOISE = re.compile(
 )
 _ASK_WHO = re.compile("谁|哪位|找人|工作人员|经办人")
 ASPECTS = {"website": re.compile("网址|网站|官网"), "duties": re.compile("负责|职能|管什么|干什么|职责")}
-MIN_SCORE = 4.0  # below this, a ranked unit is a guess, not an answer
+MIN_COVERAGE = 0.5  # a unit that explains less of the question than this is a guess, not an answer
 
 
 @dataclass
@@ -86,7 +86,7 @@ def answer_contact(
         return ContactAnswer("unit", district, hit=hits[0], alternatives=hits[1:3], matter=matter, aspects=aspects)
 
     hits = index.search_units(query, district, limit=3)
-    if hits and hits[0].score >= MIN_SCORE:
+    if hits and index.coverage(query, hits[0].unit) >= MIN_COVERAGE:
         close = [h for h in hits[1:] if h.score >= hits[0].score * 0.75]
         return ContactAnswer("unit", district, hit=hits[0], alternatives=close, aspects=aspects)
     return ContactAnswer("not_found", district, aspects=aspects)

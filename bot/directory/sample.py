@@ -13,8 +13,9 @@ What is real and what is not:
 - nationwide public hotlines (12345, 12366, 12333, 12329, 95598 …) appear only on the units they
   genuinely belong to, as listed in the YAML file.
 
-Everything is deterministic: private ``random.Random`` streams seeded from ``seed`` and the YAML file,
-no clock, no ``hash()``, no iteration over sets. Only the standard library and PyYAML are used.
+Everything is deterministic (the same rows on every call and every machine): two private
+``random.Random`` streams seeded from ``seed``, no clock, no ``hash()``, no iteration over sets.
+Only the standard library and PyYAML are used.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import math
 import random
 from collections import Counter
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
@@ -72,7 +73,8 @@ def sample_rows(seed: int = 20261125) -> dict[str, list[dict[str, str]]]:
 def _load() -> Data:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with DATA_FILE.open(encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=loader)  # noqa: S506 - a safe loader
+        data: Data = yaml.load(fh, Loader=loader)  # a safe loader: plain data only
+    return data
 
 
 def _join(values: list[str], exclude: tuple[str, ...] = ()) -> str:
@@ -137,7 +139,7 @@ class _UnitBuilder:
                 self._phones.add(number)
                 return number
 
-    def _phones_for(self, lines: int, hotlines: Optional[list[str]] = None) -> str:
+    def _phones_for(self, lines: int, hotlines: list[str] | None = None) -> str:
         return _join([self._switchboard() for _ in range(lines)] + [str(h) for h in hotlines or []])
 
     def _place(self, lat: float, lon: float, spread_km: float) -> dict[str, str]:
@@ -260,9 +262,8 @@ class _UnitBuilder:
 
     def _bureau(self, district: str, info: Data, template: Data) -> Row:
         county = bool(info.get("county"))
-        name = self._fill(template.get("county_name") if county and "county_name" in template else template["name"], district)
-        short_tpl = template.get("county_short") if county and "county_short" in template else template["short_name"]
-        short = self._fill(short_tpl, district)
+        name = self._fill(_variant(template, "name", county), district)
+        short = self._fill(_variant(template, "short_name", county), district)
         return _blank(
             UNIT_COLUMNS,
             code=f"D-{info['abbr']}-{template['key']}", name=name, short_name=short,
@@ -292,6 +293,12 @@ class _UnitBuilder:
             hours=self.hours["town" if is_town else "street"], matters=_join(matters),
             **self._district_place(district, "town" if is_town else "street"),
         )
+
+
+def _variant(template: Data, key: str, county: bool) -> str:
+    """A bureau template's ``key``, or its county form (``county_name``, ``county_short``) for counties."""
+    county_key = {"name": "county_name", "short_name": "county_short"}[key]
+    return str(template[county_key] if county and county_key in template else template[key])
 
 
 def _bureau_plan(data: Data, needed: int) -> dict[str, list[Data]]:
@@ -349,10 +356,14 @@ class _CadreBuilder:
     def __init__(self, data: Data, rng: random.Random) -> None:
         self.cfg: Data = data["cadres"]
         self.rng = rng
-        pairs = [item.split(":") for item in self.cfg["surnames"].split()]
-        self.surnames = [p[0] for p in pairs]
-        self.surname_weights = [int(p[1]) for p in pairs]
+        pairs = [str(item).split(":") for item in self.cfg["surnames"].split()]
+        self.surnames: list[str] = [p[0] for p in pairs]
+        self.surname_weights: list[int] = [int(p[1]) for p in pairs]
         self.reserved = set(self.cfg["reserved"])
+        self.given_single: str = self.cfg["given_single"]
+        self.given_first: str = self.cfg["given_first"]
+        self.given_second: str = self.cfg["given_second"]
+        self.double_share: float = self.cfg["double_given_share"]
         self.place_words = tuple(
             dict.fromkeys(w for d in data["districts"] for w in (d["name"], d["short"]))
         )
@@ -366,7 +377,7 @@ class _CadreBuilder:
             pinned.setdefault(person["unit"], []).append(person)
         counts = self._allocate(units)
         cadres: list[Row] = []
-        for unit, count in zip(units, counts):
+        for unit, count in zip(units, counts, strict=True):
             cadres += self._unit_cadres(unit, count, pinned.get(unit["code"], []), len(cadres))
         return cadres
 
@@ -418,12 +429,12 @@ class _CadreBuilder:
         """A common-looking 2–3 character name, unique in its unit and never a reserved name."""
         while True:
             surname = self.rng.choices(self.surnames, self.surname_weights)[0]
-            if self.rng.random() < self.cfg["double_given_share"]:
-                first = self.rng.choice(self.cfg["given_first"])
-                second = self.rng.choice(self.cfg["given_second"])
+            if self.rng.random() < self.double_share:
+                first = self.rng.choice(self.given_first)
+                second = self.rng.choice(self.given_second)
                 given = first + second if first != second else first
             else:
-                given = self.rng.choice(self.cfg["given_single"])
+                given = self.rng.choice(self.given_single)
             name = surname + given
             if (
                 name not in taken
@@ -438,8 +449,8 @@ class _CadreBuilder:
         matters = [m for m in unit["matters"].split("|") if m]
         label = unit["short_name"] or unit["name"]
         if not matters:
-            return templates["nomatter"].format(u=label)
-        template = templates.get(position, templates["default"])
+            return str(templates["nomatter"]).format(u=label)
+        template = str(templates.get(position, templates["default"]))
         own = [m for m in matters if m in self.cfg["position_matters"].get(position, matters)]
         picked = self.rng.sample(own, 2) if len(own) >= 2 else own
         if len(picked) == 1:

@@ -205,6 +205,15 @@ class DirectoryIndex:
         hits.sort(key=lambda h: (-h.score, h.unit.id))
         return hits[:limit]
 
+    def coverage(self, text: str, unit: UnitEntry) -> float:
+        """Share of the query's bigrams found in the unit's names and matters (0 to 1)."""
+        grams = set(bigrams(normalise(text)))
+        if not grams:
+            return 0.0
+        matter_words = [w for m in self.matters if m.id in unit.matter_ids for w in (m.name, *m.synonyms)]
+        known = set(bigrams(normalise(" ".join((*unit.names, *matter_words)))))
+        return len(grams & known) / len(grams)
+
     def _matter_names(self, unit: UnitEntry, matter_ids: set[int]) -> tuple[str, ...]:
         names = {m.id: m.name for m in self.matters}
         return tuple(names[i] for i in unit.matter_ids if i in matter_ids)

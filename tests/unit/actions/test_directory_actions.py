@@ -23,7 +23,8 @@ def tracker(text: str, intent: str = "find_contact", entities: Optional[list[dic
 def run(action: Any, t: Tracker) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, t, {}))
-    text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    # A templated response's variables stand in for its text here.
+    text = "\n".join(m.get("text") or " ".join(str(v) for v in m.values() if isinstance(v, str)) for m in dispatcher.messages)
     return text, dispatcher.messages, events
 
 

@@ -103,6 +103,7 @@ def test_unrecognised_file_is_refused(tmp_path: Path) -> None:
     path.write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="表头无法识别"):
         read_files([path])
+    (tmp_path / "x.txt").write_text("units", encoding="utf-8")
     with pytest.raises(InvalidInput, match="不支持"):
         read_files([tmp_path / "x.txt"])
 
