@@ -9,6 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import entity, in_thread, user_text
+from bot.replies import render
 from bot import runtime
 from bot.db import session_scope
 from bot.directory import cards
@@ -46,7 +47,7 @@ class ActionFindContact(Action):
         said_district = canonical_district(entity(tracker, "district")) or find_district(text)
         if intent == "inform":
             if not pending and not said_district:
-                dispatcher.utter_message(response="utter_ask_rephrase")
+                dispatcher.utter_message(text=render("ask_rephrase"))
                 return []
             if pending:
                 text = f"{pending} {chosen(text, tracker.get_slot('pending_choices')) or text}"
@@ -72,23 +73,21 @@ class ActionFindContact(Action):
         if answer.kind == "unit" and answer.hit:
             dispatcher.utter_message(text=cards.unit_card(answer.hit, answer.aspects))
             if answer.alternatives:
-                dispatcher.utter_message(
-                    response="utter_contact_alternatives",
-                    choices=cards.short_list([h.unit for h in answer.alternatives]),
-                )
+                choices = cards.short_list([h.unit for h in answer.alternatives])
+                dispatcher.utter_message(text=render("contact_alternatives", choices=choices))
         elif answer.kind == "cadre":
             dispatcher.utter_message(text=cards.cadre_card(answer.cadres[0]))
         elif answer.kind == "ask_district" and answer.matter:
-            dispatcher.utter_message(response="utter_ask_district", matter=answer.matter.name)
+            dispatcher.utter_message(text=render("ask_district", matter=answer.matter.name))
             events[0] = SlotSet("pending_query", text)
         elif answer.kind == "ask_unit":
             choices = answer.cadres[:6]
-            dispatcher.utter_message(response="utter_ask_which_unit", person=answer.person, choices=cards.cadre_choices(choices))
+            dispatcher.utter_message(text=render("ask_which_unit", person=answer.person, choices=cards.cadre_choices(choices)))
             events = [SlotSet("pending_query", answer.person), SlotSet("pending_choices", [c.unit.name for c in choices])]
         elif answer.kind == "person_unknown":
-            dispatcher.utter_message(response="utter_person_unknown", person=answer.person)
+            dispatcher.utter_message(text=render("person_unknown", person=answer.person))
         else:
-            dispatcher.utter_message(response="utter_contact_not_found", hotline=hotline)
+            dispatcher.utter_message(text=render("contact_not_found", hotline=hotline))
         return events
 
 
@@ -107,10 +106,10 @@ class ActionFindNearby(Action):
         except (KeyError, TypeError, ValueError):
             lat = lon = None  # type: ignore[assignment]
         if lat is not None and -90 <= lat <= 90 and -180 <= lon <= 180:
-            dispatcher.utter_message(response="utter_nearby", places=cards.nearby_list(index.nearest(lat, lon)))
+            dispatcher.utter_message(text=render("nearby", places=cards.nearby_list(index.nearest(lat, lon))))
             return []
         if district:
-            dispatcher.utter_message(response="utter_district_halls", district=district, places=cards.halls_list(index.halls_in(district)[:3]))
+            dispatcher.utter_message(text=render("district_halls", district=district, places=cards.halls_list(index.halls_in(district)[:3])))
             return [SlotSet("district", district)]
-        dispatcher.utter_message(response="utter_ask_location")
+        dispatcher.utter_message(text=render("ask_location"))
         return []

@@ -7,6 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import in_thread
+from bot.replies import render
 from bot import runtime
 from bot.db import session_scope
 from bot.handoff import record_callback
@@ -29,5 +30,5 @@ class ActionHumanHandoff(Action):
                 return record_callback(session, tracker.sender_id, message_id, _recent_user_text(tracker)).id
 
         request_id = await in_thread(work)
-        dispatcher.utter_message(response="utter_handoff_recorded", request_id=request_id, hotline=runtime.settings().service_hotline)
+        dispatcher.utter_message(text=render("handoff_recorded", request_id=request_id, hotline=runtime.settings().service_hotline))
         return []

@@ -83,13 +83,14 @@ class DirectoryIndex:
     matters: list[MatterEntry]
     dict_file: Optional[str] = None
     _by_id: dict[int, UnitEntry] = field(init=False, repr=False)
+    _matter_by_id: dict[int, MatterEntry] = field(init=False, repr=False)
     _bm25: dict[str, BM25] = field(init=False, repr=False)
     _names: list[tuple[str, UnitEntry]] = field(init=False, repr=False)
     _matter_forms: list[tuple[str, MatterEntry]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_id = {u.id: u for u in self.units}
-        matters_by_id = {m.id: m for m in self.matters}
+        self._matter_by_id = matters_by_id = {m.id: m for m in self.matters}
         fields = {
             "name": [self._tokens(" ".join(u.names)) for u in self.units],
             "matters": [
@@ -210,13 +211,12 @@ class DirectoryIndex:
         grams = set(bigrams(normalise(text)))
         if not grams:
             return 0.0
-        matter_words = [w for m in self.matters if m.id in unit.matter_ids for w in (m.name, *m.synonyms)]
+        matter_words = [w for i in unit.matter_ids for w in (self._matter_by_id[i].name, *self._matter_by_id[i].synonyms)]
         known = set(bigrams(normalise(" ".join((*unit.names, *matter_words)))))
         return len(grams & known) / len(grams)
 
     def _matter_names(self, unit: UnitEntry, matter_ids: set[int]) -> tuple[str, ...]:
-        names = {m.id: m.name for m in self.matters}
-        return tuple(names[i] for i in unit.matter_ids if i in matter_ids)
+        return tuple(self._matter_by_id[i].name for i in unit.matter_ids if i in matter_ids)
 
     def nearest(self, latitude: float, longitude: float, limit: int = 3) -> list[tuple[UnitEntry, float]]:
         """Service halls and centres (city, district and street) nearest a point, in metres."""

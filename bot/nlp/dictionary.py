@@ -16,11 +16,16 @@ SERVICE_WORDS = (
     "营商局", "营商环境", "政务服务", "政务服务中心", "便民服务中心", "办事大厅", "服务大厅",
     "服务态度", "熟练程度", "转人工", "人工客服", "电子名片", "服务名片",
 )
+# The contract's 18 high-frequency policy categories.
+POLICY_CATEGORIES = (
+    "减税降费", "补助补贴", "企业扶持", "融资信贷", "稳岗就业", "人才引进", "科技创新", "社会保险", "知识产权",
+    "市场准入", "工程建设", "外贸外资", "招商引资", "创业扶持", "节能环保", "产业发展", "商贸消费", "交通物流",
+)
 
 
 def vocabulary(session: Session) -> tuple[list[str], list[str]]:
     """(domain words, person names) from the directory and the fixed lists."""
-    words: set[str] = set(SERVICE_WORDS) | set(DISTRICT_FORMS)
+    words: set[str] = set(SERVICE_WORDS) | set(POLICY_CATEGORIES) | set(DISTRICT_FORMS)
     for name, short, aliases in session.execute(select(Unit.name, Unit.short_name, Unit.aliases)):
         words.update([name, *(aliases or [])])
         if short:
