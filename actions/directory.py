@@ -45,12 +45,8 @@ class ActionFindContact(Action):
         pending = tracker.get_slot("pending_query")
         remembered = tracker.get_slot("district")
         said_district = canonical_district(entity(tracker, "district")) or find_district(text)
-        if intent == "inform":
-            if not pending and not said_district:
-                dispatcher.utter_message(text=render("ask_rephrase"))
-                return []
-            if pending:
-                text = f"{pending} {chosen(text, tracker.get_slot('pending_choices')) or text}"
+        if intent == "inform" and pending:
+            text = f"{pending} {chosen(text, tracker.get_slot('pending_choices')) or text}"
         district = said_district or remembered
         person = entity(tracker, "person")
 
@@ -63,6 +59,9 @@ class ActionFindContact(Action):
                 )
 
         answer = await in_thread(work)
+        if intent == "inform" and answer.kind == "not_found":
+            dispatcher.utter_message(text=render("ask_rephrase"))
+            return []
         return self._render(dispatcher, answer, text, remembered)
 
     def _render(self, dispatcher: CollectingDispatcher, answer: ContactAnswer, text: str, remembered: Optional[str]) -> list[dict[str, Any]]:
