@@ -116,3 +116,11 @@ def test_import_runs_on_postgresql(pg_engine: Engine, sample_tables) -> None:
         report = apply(s, sample_tables)
     assert sum(report.updated.values()) == 0
     assert _counts(pg_engine)[0] == 829
+
+
+def test_the_documented_template_imports(empty_engine: Engine) -> None:
+    from bot.config import REPO_ROOT
+
+    with session_scope(make_session_factory(empty_engine)) as s:
+        report = apply(s, read_files([REPO_ROOT / "docs" / "directory-template.xlsx"]))
+    assert report.created["units"] == 1 and report.created["cadres"] == 1 and report.created["matters"] >= 1
