@@ -72,12 +72,28 @@ async def saturation(http: aiohttp.ClientSession, url: str, concurrency: int, se
     return done / seconds
 
 
-async def long_history(http: aiohttp.ClientSession, url: str, turns: int = 500) -> tuple[float, float]:
-    times = [await turn(http, url, "long-history", MESSAGES[i % len(MESSAGES)]) for i in range(turns)]
+SESSION_BREAK = [  # what Rasa records when a session expires (domain.yml: 60 minutes of silence)
+    {"event": "action", "name": "action_session_start"},
+    {"event": "session_started"},
+    {"event": "action", "name": "action_listen"},
+]
+
+
+async def long_history(http: aiohttp.ClientSession, base: str, token: str, sender: str, turns: int = 500,
+                       session_every: int = 0) -> tuple[float, float]:
+    """p50 of the first 20 and the last 20 of ``turns`` turns; with ``session_every``, a session
+    break is recorded after every that many turns, as when a user comes back later."""
+    url = f"{base}/webhooks/rest/webhook"
+    times = []
+    for i in range(turns):
+        if session_every and i and i % session_every == 0:
+            async with http.post(f"{base}/conversations/{sender}/tracker/events?token={token}", data=json.dumps(SESSION_BREAK)) as r:
+                r.raise_for_status()
+        times.append(await turn(http, url, sender, MESSAGES[i % len(MESSAGES)]))
     return percentile(times[:20], 50), percentile(times[-20:], 50)
 
 
-async def run(port: int, procs_pids: list[int]) -> None:
+async def run(port: int, token: str, procs_pids: list[int]) -> None:
     url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
     async with aiohttp.ClientSession(headers={"Content-Type": "application/json"},
                                      timeout=aiohttp.ClientTimeout(total=60)) as http:
@@ -87,8 +103,12 @@ async def run(port: int, procs_pids: list[int]) -> None:
         print(f"[turn] 20 条/秒开环到达（30 秒）：{summary_ms(lat)}，失败 {failed}")
         for c in (4, 16):
             print(f"[turn] 饱和吞吐（{c} 个并发用户闭环）：{await saturation(http, url, c, 15.0):.1f} 轮/秒")
-        first, last = await long_history(http, url)
-        print(f"[turn] 同一会话第 1-20 轮 p50 {first * 1000:.1f} ms，第 481-500 轮 p50 {last * 1000:.1f} ms")
+        base = f"http://127.0.0.1:{port}"
+        first, last = await long_history(http, base, token, "history-sessions", session_every=20)
+        print(f"[turn] 一个用户 500 轮、每 20 轮一次会话（超时 60 分钟后新会话）：第 1-20 轮 p50 {first * 1000:.1f} ms，"
+              f"第 481-500 轮 p50 {last * 1000:.1f} ms")
+        first, last = await long_history(http, base, token, "history-burst")
+        print(f"[turn] 一个会话内连续 500 轮（不间断）：第 1-20 轮 p50 {first * 1000:.1f} ms，第 481-500 轮 p50 {last * 1000:.1f} ms")
     print("[turn] 内存：" + "，".join(f"{name} {rss_mb(pid):.0f} MB" for name, pid in zip(("动作服务器", "Rasa 服务器"), procs_pids)))
 
 
@@ -99,7 +119,7 @@ def main() -> int:
         settings = Settings.from_env(env)
         procs = start(settings, Path(tmp) / "log")
         try:
-            asyncio.run(run(settings.rasa_port, [p.pid for p in procs]))
+            asyncio.run(run(settings.rasa_port, settings.rasa_api_token, [p.pid for p in procs]))
         finally:
             stop(procs)
     return 0

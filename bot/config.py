@@ -9,10 +9,12 @@
 | SYB_MODEL_DIR | <repo>/models | where trained models live |
 | SYB_DICT_DIR | <repo>/var/jieba | generated jieba user dictionary folder |
 | SYB_SERVICE_HOTLINE | 12345 | the city's service hotline given when nobody else fits |
+| SYB_RASA_API_TOKEN | random per start | token of Rasa's HTTP API (`?token=`); the REST channel needs none |
 """
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
@@ -31,6 +33,7 @@ class Settings:
     model_dir: Path
     dict_dir: Path
     service_hotline: str
+    rasa_api_token: str
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -45,6 +48,7 @@ class Settings:
             model_dir=Path(env.get("SYB_MODEL_DIR", str(REPO_ROOT / "models"))),
             dict_dir=Path(env.get("SYB_DICT_DIR", str(var / "jieba"))),
             service_hotline=env.get("SYB_SERVICE_HOTLINE", "12345"),
+            rasa_api_token=env.get("SYB_RASA_API_TOKEN") or secrets.token_urlsafe(24),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -57,4 +61,5 @@ class Settings:
             "SYB_MODEL_DIR": str(self.model_dir),
             "SYB_DICT_DIR": str(self.dict_dir),
             "SYB_SERVICE_HOTLINE": self.service_hotline,
+            "SYB_RASA_API_TOKEN": self.rasa_api_token,
         }

@@ -52,12 +52,13 @@ def start(settings: Settings, log_dir: Path) -> list[subprocess.Popen]:
     )
     rasa = subprocess.Popen(
         [str(bindir / "rasa"), "run", "--port", str(settings.rasa_port), "--model", str(latest_model(settings)),
-         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--enable-api", "--cors", "*"],
+         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+         "--enable-api", "--auth-token", settings.rasa_api_token],
         cwd=REPO_ROOT, env=env, stdout=open(log_dir / "rasa.log", "ab"), stderr=subprocess.STDOUT,
     )
     procs = [actions, rasa]
     ok = _wait(f"http://127.0.0.1:{settings.actions_port}/health", actions, 120) and _wait(
-        f"http://127.0.0.1:{settings.rasa_port}/status", rasa, 300
+        f"http://127.0.0.1:{settings.rasa_port}/status?token={settings.rasa_api_token}", rasa, 300
     )
     if not ok:
         stop(procs)
