@@ -14,7 +14,7 @@ from bot import runtime
 from bot.db import session_scope
 from bot.directory import cards
 from bot.directory.answers import ContactAnswer, answer_contact
-from bot.nlp.text import canonical_district, find_district
+from bot.nlp.text import canonical_district, find_district, normalise
 
 _ORDINAL = re.compile(r"^(?:第)?([1-9一二三四五六七八九])(?:个|位)?(?:吧|的|那个)?$")
 _CN_DIGITS = "一二三四五六七八九"
@@ -33,6 +33,12 @@ def chosen(text: str, choices: Optional[list[str]]) -> Optional[str]:
     return next((c for c in choices if text and (text in c or c in text)), None)
 
 
+def _names_nothing_but(text: str, district: str) -> bool:
+    """True when ``text`` names a district and no matter, unit or person."""
+    index = runtime.directory_index()
+    return not index.matters_named(text) and not index.units_named(text) and len(normalise(text)) <= len(district) + 2
+
+
 class ActionFindContact(Action):
     """Find the unit or cadre for a question, asking back for a district or a unit when needed."""
 
@@ -47,6 +53,9 @@ class ActionFindContact(Action):
         said_district = canonical_district(entity(tracker, "district")) or find_district(text)
         if intent == "inform" and pending:
             text = f"{pending} {chosen(text, tracker.get_slot('pending_choices')) or text}"
+        elif intent == "inform" and said_district and await in_thread(lambda: _names_nothing_but(text, said_district)):
+            dispatcher.utter_message(text=render("district_noted", district=said_district))
+            return [SlotSet("district", said_district)]
         district = said_district or remembered
         person = entity(tracker, "person")
 

@@ -7,6 +7,7 @@ database and are looked up by their indexed name, so the index does not grow wit
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
@@ -20,6 +21,7 @@ from bot.nlp.tokenize import words
 
 HALL_CATEGORIES = ("city_hall", "district_center")
 FIELD_WEIGHTS = {"name": 3.0, "matters": 2.0, "duties": 0.6}
+DISTINCTIVE_DF = 3  # a bigram found in at most this many matters says which matter is meant
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class DirectoryIndex:
     _bm25: dict[str, BM25] = field(init=False, repr=False)
     _names: list[tuple[str, UnitEntry]] = field(init=False, repr=False)
     _matter_forms: list[tuple[str, MatterEntry]] = field(init=False, repr=False)
+    _gram_df: Counter = field(init=False, repr=False)  # in how many matters each bigram occurs
 
     def __post_init__(self) -> None:
         self._by_id = {u.id: u for u in self.units}
@@ -107,6 +110,9 @@ class DirectoryIndex:
         self._matter_forms = sorted(
             ((normalise(f), m) for m in self.matters for f in (m.name, *m.synonyms) if len(normalise(f)) >= 2),
             key=lambda p: -len(p[0]),
+        )
+        self._gram_df = Counter(
+            g for m in self.matters for g in {g for f in (m.name, *m.synonyms) for g in bigrams(normalise(f))}
         )
 
     @classmethod
@@ -168,13 +174,16 @@ class DirectoryIndex:
                 found.append(matter)
         if found:
             return found
+        # Typos and inserted words (开个小饭店, 公积今提取): half of a form's bigrams, one of them
+        # distinctive (found in few matters), is enough.
         grams = set(bigrams(norm))
         best: list[tuple[float, MatterEntry]] = []
         for form, matter in self._matter_forms:
             fgrams = set(bigrams(form))
-            if len(form) >= 3 and fgrams:
-                ratio = len(grams & fgrams) / len(fgrams)
-                if ratio >= 0.6:
+            shared = grams & fgrams
+            if len(form) >= 3 and fgrams and any(self._gram_df[g] <= DISTINCTIVE_DF for g in shared):
+                ratio = len(shared) / len(fgrams)
+                if ratio >= 0.5:
                     best.append((ratio + len(form) / 100, matter))
         best.sort(key=lambda p: -p[0])
         return list(dict.fromkeys(m for _, m in best))[:2]

@@ -64,6 +64,16 @@ def test_unknown_person_and_unknown_unit(app_env) -> None:
     assert "没有找到与您的问题对应的单位" in text and "12345" in text
 
 
+def test_colloquial_matter_with_inserted_words(app_env) -> None:
+    text, _, _ = run(ActionFindContact(), tracker("你好，想开个小饭店要去哪办证"))
+    assert "请问您在哪个区县" in text
+
+
+def test_bare_district_is_remembered_not_searched(app_env) -> None:
+    text, _, events = run(ActionFindContact(), tracker("大东区的", intent="inform", entities=[{"entity": "district", "value": "大东区"}]))
+    assert "已记下您在大东区" in text and slot(events, "district") == "大东区"
+
+
 def test_inform_without_context_asks_to_rephrase(app_env) -> None:
     text, _, _ = run(ActionFindContact(), tracker("嗯嗯", intent="inform"))
     assert "没有理解您的回答" in text
