@@ -15,7 +15,7 @@ MODEL := models/syb.tar.gz
 RASA_SOURCES := config.yml domain.yml $(shell find data -name '*.yml' -not -path 'data/nlu/generated/*' 2>/dev/null)
 BOT_SOURCES := $(shell find bot -name '*.py' -o -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup run shell test unit validate e2e eval bench lock clean
+.PHONY: help setup run shell test unit validate e2e eval bench lock clean chromium
 .DEFAULT_GOAL := help
 
 help:  ## list the commands
@@ -49,7 +49,7 @@ run: $(MODEL)  ## set up, build the database, train if needed, start everything
 	$(PY) -m bot serve
 
 shell: $(MODEL)  ## chat in the terminal (starts the action server too)
-	@SYB_ACTIONS_URL=http://127.0.0.1:5055/webhook SYB_TRACKER_DB=var/syb.db; export SYB_ACTIONS_URL SYB_TRACKER_DB; \
+	@eval "$$($(PY) -m bot env)"; \
 	  $(RASA) run actions --port 5055 >var/actions-shell.log 2>&1 & pid=$$!; \
 	  trap "kill $$pid" EXIT; $(RASA) shell --model $(MODEL) --endpoints endpoints.yml
 
@@ -60,10 +60,13 @@ validate: $(DICT) $(LOOKUPS)  ## rasa data validate (must be clean) and NLU enti
 unit: $(DICT)  ## pytest without the Rasa servers
 	$(BIN)/pytest -q tests/unit
 
-test: $(MODEL)  ## set up if needed and pass every test
+chromium:  ## Debian's Chromium for the browser tests (installed once)
+	@scripts/ensure-chromium.sh
+
+test: $(MODEL) chromium  ## set up if needed and pass every test
 	$(MAKE) --no-print-directory validate
 	$(BIN)/pytest -q tests
-	$(RASA) test core --model $(MODEL) --stories tests/e2e --fail-on-prediction-errors --out results/e2e
+	eval "$$($(PY) -m bot env)"; $(RASA) test core --model $(MODEL) --stories tests/e2e --fail-on-prediction-errors --out results/e2e
 
 eval: $(DICT) $(LOOKUPS)  ## intent macro-F1 and entity F1 on the held-out split
 	$(PY) scripts/eval_nlu.py

@@ -16,7 +16,9 @@ def entity(tracker: Tracker, name: str) -> Optional[str]:
 
 
 def user_text(tracker: Tracker) -> str:
-    return (tracker.latest_message.get("text") or "").strip()
+    """What the user typed; empty for a trigger such as ``/find_contact`` (a menu click)."""
+    text = (tracker.latest_message.get("text") or "").strip()
+    return "" if text.startswith("/") else text
 
 
 async def in_thread(fn: Callable[[], T]) -> T:

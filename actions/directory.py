@@ -58,6 +58,9 @@ class ActionFindContact(Action):
             return [SlotSet("district", said_district)]
         district = said_district or remembered
         person = entity(tracker, "person")
+        if not text and not person and not entity(tracker, "unit") and not entity(tracker, "service_item"):
+            dispatcher.utter_message(text=render("ask_what_to_find"))  # e.g. the menu's 我要找人
+            return []
 
         def work() -> ContactAnswer:
             with session_scope(runtime.sessions()) as session:
@@ -84,7 +87,9 @@ class ActionFindContact(Action):
                 choices = cards.short_list([h.unit for h in answer.alternatives])
                 dispatcher.utter_message(text=render("contact_alternatives", choices=choices))
         elif answer.kind == "cadre":
-            dispatcher.utter_message(text=cards.cadre_card(answer.cadres[0]))
+            cadre = answer.cadres[0]
+            news = cards.cadre_news(cadre, runtime.settings().public_url)
+            dispatcher.utter_message(text=cards.cadre_card(cadre), json_message={"news": news})
         elif answer.kind == "ask_district" and answer.matter:
             dispatcher.utter_message(text=render("ask_district", matter=answer.matter.name))
             events[0] = SlotSet("pending_query", text)
@@ -106,8 +111,11 @@ class ActionFindNearby(Action):
         return "action_find_nearby"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        location = (tracker.latest_message.get("metadata") or {}).get("location") or {}
-        district = canonical_district(entity(tracker, "district")) or find_district(user_text(tracker)) or tracker.get_slot("district")
+        metadata = tracker.latest_message.get("metadata") or {}
+        named = canonical_district(entity(tracker, "district")) or find_district(user_text(tracker))
+        # A shared location first; else a named district; else where WeChat last reported the user.
+        location = metadata.get("location") or (None if named else metadata.get("reported_location")) or {}
+        district = named or tracker.get_slot("district")
         index = await in_thread(runtime.directory_index)
         try:
             lat, lon = float(location["latitude"]), float(location["longitude"])

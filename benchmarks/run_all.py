@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = ("benchmarks.training_time", "benchmarks.search_latency", "benchmarks.turn_latency")
+SCRIPTS = ("benchmarks.training_time", "benchmarks.search_latency", "benchmarks.turn_latency",
+           "benchmarks.wechat_turns")
 
 
 def main() -> int:

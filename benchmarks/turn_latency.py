@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -16,16 +15,10 @@ import aiohttp
 
 from benchmarks.common import percentile, rss_mb, summary_ms
 from bot.config import REPO_ROOT, Settings
-from bot.serve import start, stop
+from bot.serve import free_port, start, stop
 
 MESSAGES = ("开饭店要办什么证找谁", "和平区", "公积金提取找哪个部门", "市场监管局电话多少", "谢谢", "你好",
             "沈河区税务局在哪", "离我最近的政务服务中心", "浑南区社保在哪办", "你能干什么")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def turn(http: aiohttp.ClientSession, url: str, sender: str, text: str) -> float:
@@ -114,8 +107,10 @@ async def run(port: int, token: str, procs_pids: list[int]) -> None:
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "SYB_TRACKER_DB": str(Path(tmp) / "tracker.db"),
-               "SYB_RASA_PORT": str(free_port()), "SYB_ACTIONS_PORT": str(free_port())}
+        env = {**os.environ, "SYB_RASA_PORT": str(free_port()), "SYB_ACTIONS_PORT": str(free_port()),
+               "SYB_WEB_PORT": str(free_port())}
+        if "SYB_DATABASE_URL" not in os.environ:  # keep benchmark conversations out of var/syb.db
+            env["SYB_TRACKER_URL"] = f"sqlite:///{Path(tmp) / 'tracker.db'}"
         settings = Settings.from_env(env)
         procs = start(settings, Path(tmp) / "log")
         try:

@@ -65,10 +65,58 @@ def cmd_build_dict(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_web(_: argparse.Namespace) -> int:
+    """Serve the web app (chat page, service cards, local WeChat API sandbox)."""
+    from bot.web.app import main as web_main
+
+    web_main(runtime.settings())
+    return 0
+
+
+def cmd_wechat_menu(_: argparse.Namespace) -> int:
+    """Publish the custom menu through WeChat's API (WECHAT_API_BASE)."""
+    import asyncio
+
+    from bot.errors import Unavailable, WeChatAPIError
+    from bot.wechat.api import WeChatClient
+    from bot.wechat.menu import MENU
+
+    hints = {40013: "AppID 无效，请检查 WECHAT_APP_ID", 40125: "AppSecret 无效，请检查 WECHAT_APP_SECRET",
+             40164: "本机 IP 不在公众号的 IP 白名单中", 48001: "公众号没有自定义菜单接口的权限"}
+
+    async def publish() -> None:
+        async with WeChatClient.from_settings(runtime.settings(), runtime.sessions()) as client:
+            await client.create_menu(MENU)
+
+    init_schema(runtime.engine())  # the shared access_token lives in the database
+    try:
+        asyncio.run(publish())
+    except WeChatAPIError as exc:
+        hint = hints.get(exc.errcode) or ("菜单不符合微信的限制" if 40016 <= exc.errcode <= 40027 else "")
+        print(f"菜单发布失败：{hint}（{exc}）" if hint else f"菜单发布失败：{exc}", file=sys.stderr)
+        return 1
+    except Unavailable as exc:
+        print(f"菜单发布失败：无法连接微信接口 {runtime.settings().wechat_api_base}（{exc}）", file=sys.stderr)
+        return 1
+    names = "、".join(b["name"] for b in MENU["button"])
+    print(f"菜单已发布：{names}")
+    return 0
+
+
 def cmd_serve(_: argparse.Namespace) -> int:
     from bot.serve import serve
 
     return serve(runtime.settings())
+
+
+def cmd_env(_: argparse.Namespace) -> int:
+    """Print the settings as shell exports (for the Rasa commands the Makefile runs directly)."""
+    import shlex
+
+    settings = runtime.settings()
+    for key, value in sorted({**settings.to_env(), **settings.endpoints_env()}.items()):
+        print(f"export {key}={shlex.quote(value)}")
+    return 0
 
 
 def main(argv: "list[str] | None" = None) -> int:
@@ -84,6 +132,9 @@ def main(argv: "list[str] | None" = None) -> int:
     p = sub.add_parser("build-dict", help="generate jieba's user dictionary and the NLU lookup tables")
     p.add_argument("--lookups", default="data/nlu/generated/lookups.yml")
     p.set_defaults(func=cmd_build_dict)
+    sub.add_parser("web", help="serve the chat page, service cards and the local WeChat sandbox").set_defaults(func=cmd_web)
+    sub.add_parser("wechat-menu", help="publish the custom menu (我要找人 / 评价投诉 / 政策查询)").set_defaults(func=cmd_wechat_menu)
+    sub.add_parser("env", help="print the settings as shell exports").set_defaults(func=cmd_env)
     sub.add_parser("serve", help="start the action server and the Rasa server").set_defaults(func=cmd_serve)
     args = parser.parse_args(argv)
     return int(args.func(args))

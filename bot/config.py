@@ -3,13 +3,26 @@
 | variable | default | meaning |
 | --- | --- | --- |
 | SYB_DATABASE_URL | sqlite:///<repo>/var/syb.db | SQLAlchemy URL of the application database |
-| SYB_TRACKER_DB | <repo>/var/syb.db | SQLite file of Rasa's tracker store (same file as the application by default) |
+| SYB_TRACKER_URL | SYB_DATABASE_URL | SQLAlchemy URL of Rasa's tracker store (the application's database by default) |
+| SYB_REDIS_URL | (empty) | redis://host:port/db for Rasa's lock store; needed for more than one Rasa worker |
+| SYB_RASA_WORKERS | 1 | Rasa server worker processes (Sanic); more than 1 needs SYB_REDIS_URL |
 | SYB_RASA_PORT | 5005 | Rasa server port |
 | SYB_ACTIONS_PORT | 5055 | action server port |
 | SYB_MODEL_DIR | <repo>/models | where trained models live |
 | SYB_DICT_DIR | <repo>/var/jieba | generated jieba user dictionary folder |
 | SYB_SERVICE_HOTLINE | 12345 | the city's service hotline given when nobody else fits |
 | SYB_RASA_API_TOKEN | random per start | token of Rasa's HTTP API (`?token=`); the REST channel needs none |
+| SYB_WEB_PORT | 8080 | web app: local chat page, service cards, WeChat sandbox API |
+| SYB_PUBLIC_URL | http://127.0.0.1:<SYB_WEB_PORT> | public base URL of the web app (links in cards and replies) |
+| SYB_OFFICE_HOURS | 09:00-12:00,13:00-17:00 | when human agents answer, on China's working days |
+| WECHAT_TOKEN | syb-local-token | the Official Account's server token (signatures) |
+| WECHAT_APP_ID | wx00000000000local | AppID |
+| WECHAT_APP_SECRET | local-secret | AppSecret (access_token) |
+| WECHAT_ENCODING_AES_KEY | (empty: plaintext mode) | 43-character EncodingAESKey; set for compatible/safe mode |
+| WECHAT_PREVIOUS_AES_KEY | (empty) | the key before a rotation, still accepted for a while |
+| WECHAT_API_BASE | <SYB_PUBLIC_URL>/sandbox | WeChat API base URL; production: https://api.weixin.qq.com |
+| WECHAT_PASSIVE_ONLY | 0 | 1 for an uncertified account: no customer-service API, answers only passively |
+| WECHAT_REPLY_BUDGET | 4.5 | seconds to answer passively before replying `success` and sending later |
 """
 from __future__ import annotations
 
@@ -18,6 +31,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,39 +41,96 @@ class Settings:
     """All configuration of the application."""
 
     database_url: str
-    tracker_db: Path
+    tracker_url: str
+    redis_url: str
+    rasa_workers: int
     rasa_port: int
     actions_port: int
     model_dir: Path
     dict_dir: Path
     service_hotline: str
     rasa_api_token: str
+    web_port: int
+    public_url: str
+    office_hours: str
+    wechat_token: str
+    wechat_app_id: str
+    wechat_app_secret: str
+    wechat_aes_key: str
+    wechat_previous_aes_key: str
+    wechat_api_base: str
+    wechat_passive_only: bool
+    wechat_reply_budget: float
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
         """Build settings from environment variables (see the module docstring)."""
         env = os.environ if env is None else env
         var = REPO_ROOT / "var"
+        web_port = int(env.get("SYB_WEB_PORT", "8080"))
+        public_url = env.get("SYB_PUBLIC_URL", f"http://127.0.0.1:{web_port}").rstrip("/")
+        database_url = env.get("SYB_DATABASE_URL", f"sqlite:///{var / 'syb.db'}")
         return cls(
-            database_url=env.get("SYB_DATABASE_URL", f"sqlite:///{var / 'syb.db'}"),
-            tracker_db=Path(env.get("SYB_TRACKER_DB", str(var / "syb.db"))),
+            database_url=database_url,
+            tracker_url=env.get("SYB_TRACKER_URL", database_url),
+            redis_url=env.get("SYB_REDIS_URL", ""),
+            rasa_workers=int(env.get("SYB_RASA_WORKERS", "1")),
             rasa_port=int(env.get("SYB_RASA_PORT", "5005")),
             actions_port=int(env.get("SYB_ACTIONS_PORT", "5055")),
             model_dir=Path(env.get("SYB_MODEL_DIR", str(REPO_ROOT / "models"))),
             dict_dir=Path(env.get("SYB_DICT_DIR", str(var / "jieba"))),
             service_hotline=env.get("SYB_SERVICE_HOTLINE", "12345"),
             rasa_api_token=env.get("SYB_RASA_API_TOKEN") or secrets.token_urlsafe(24),
+            web_port=web_port,
+            public_url=public_url,
+            office_hours=env.get("SYB_OFFICE_HOURS", "09:00-12:00,13:00-17:00"),
+            wechat_token=env.get("WECHAT_TOKEN", "syb-local-token"),
+            wechat_app_id=env.get("WECHAT_APP_ID", "wx00000000000local"),
+            wechat_app_secret=env.get("WECHAT_APP_SECRET", "local-secret"),
+            wechat_aes_key=env.get("WECHAT_ENCODING_AES_KEY", ""),
+            wechat_previous_aes_key=env.get("WECHAT_PREVIOUS_AES_KEY", ""),
+            wechat_api_base=env.get("WECHAT_API_BASE", f"{public_url}/sandbox").rstrip("/"),
+            wechat_passive_only=env.get("WECHAT_PASSIVE_ONLY", "0") == "1",
+            wechat_reply_budget=float(env.get("WECHAT_REPLY_BUDGET", "4.5")),
         )
+
+    def endpoints_env(self) -> dict[str, str]:
+        """The variables endpoints.yml reads: action server, tracker store, lock store, workers."""
+        if self.rasa_workers > 1 and not self.redis_url:
+            raise ValueError("SYB_RASA_WORKERS > 1 needs SYB_REDIS_URL (Rasa's lock store must be shared)")
+        redis = urlsplit(self.redis_url) if self.redis_url else None
+        return {
+            "SYB_ACTIONS_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
+            "SYB_TRACKER_URL": self.tracker_url,
+            "SYB_LOCK_STORE": "redis" if redis else "in_memory",
+            "SYB_REDIS_HOST": (redis.hostname or "127.0.0.1") if redis else "",
+            "SYB_REDIS_PORT": str(redis.port or 6379) if redis else "6379",
+            "SYB_REDIS_DB": (redis.path.strip("/") or "0") if redis else "0",
+            "SANIC_WORKERS": str(self.rasa_workers),
+        }
 
     def to_env(self) -> dict[str, str]:
         """The variables that reproduce these settings in a child process."""
         return {
             "SYB_DATABASE_URL": self.database_url,
-            "SYB_TRACKER_DB": str(self.tracker_db),
+            "SYB_TRACKER_URL": self.tracker_url,
+            "SYB_REDIS_URL": self.redis_url,
+            "SYB_RASA_WORKERS": str(self.rasa_workers),
             "SYB_RASA_PORT": str(self.rasa_port),
             "SYB_ACTIONS_PORT": str(self.actions_port),
             "SYB_MODEL_DIR": str(self.model_dir),
             "SYB_DICT_DIR": str(self.dict_dir),
             "SYB_SERVICE_HOTLINE": self.service_hotline,
             "SYB_RASA_API_TOKEN": self.rasa_api_token,
+            "SYB_WEB_PORT": str(self.web_port),
+            "SYB_PUBLIC_URL": self.public_url,
+            "SYB_OFFICE_HOURS": self.office_hours,
+            "WECHAT_TOKEN": self.wechat_token,
+            "WECHAT_APP_ID": self.wechat_app_id,
+            "WECHAT_APP_SECRET": self.wechat_app_secret,
+            "WECHAT_ENCODING_AES_KEY": self.wechat_aes_key,
+            "WECHAT_PREVIOUS_AES_KEY": self.wechat_previous_aes_key,
+            "WECHAT_API_BASE": self.wechat_api_base,
+            "WECHAT_PASSIVE_ONLY": "1" if self.wechat_passive_only else "0",
+            "WECHAT_REPLY_BUDGET": str(self.wechat_reply_budget),
         }

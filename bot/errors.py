@@ -33,3 +33,7 @@ class WeChatAPIError(BotError):
         super().__init__(f"{errcode}: {errmsg}")
         self.errcode = errcode
         self.errmsg = errmsg
+
+
+class Conflict(BotError):
+    """A write based on a stale read: someone else changed the record first."""

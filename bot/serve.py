@@ -1,8 +1,10 @@
-"""Start the action server and the Rasa server, wait until both answer, stop both on Ctrl-C."""
+"""Start the web app, the action server and the Rasa server; wait until they answer; stop all on Ctrl-C."""
 from __future__ import annotations
 
 import os
+import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,11 +15,23 @@ from bot.config import REPO_ROOT, Settings
 
 
 def rasa_env(settings: Settings) -> dict[str, str]:
-    """The environment endpoints.yml reads (action server URL, tracker store file)."""
-    env = {**os.environ, **settings.to_env()}
-    env["SYB_ACTIONS_URL"] = f"http://127.0.0.1:{settings.actions_port}/webhook"
+    """The settings plus what endpoints.yml and credentials.yml read (stores, workers, WeChat)."""
+    env = {**os.environ, **settings.to_env(), **settings.endpoints_env()}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     return env
+
+
+def free_port() -> int:
+    """A free loopback port below Linux's ephemeral range (32768+), so that no outgoing
+    connection can take it between choosing it and a server binding it."""
+    while True:
+        port = random.randrange(20000, 32768)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def latest_model(settings: Settings) -> Path:
@@ -41,8 +55,19 @@ def _wait(url: str, proc: subprocess.Popen, seconds: float) -> bool:
     return False
 
 
+class StartError(RuntimeError):
+    """A server did not come up; the message names it and ends with its log."""
+
+
+def _log_tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "（没有日志）"
+
+
 def start(settings: Settings, log_dir: Path) -> list[subprocess.Popen]:
-    """Start both servers in the background; raise if either does not come up."""
+    """Start the three servers in the background; raise if one does not come up."""
     bindir = Path(sys.executable).parent
     env = rasa_env(settings)
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -56,13 +81,21 @@ def start(settings: Settings, log_dir: Path) -> list[subprocess.Popen]:
          "--enable-api", "--auth-token", settings.rasa_api_token],
         cwd=REPO_ROOT, env=env, stdout=open(log_dir / "rasa.log", "ab"), stderr=subprocess.STDOUT,
     )
-    procs = [actions, rasa]
-    ok = _wait(f"http://127.0.0.1:{settings.actions_port}/health", actions, 120) and _wait(
-        f"http://127.0.0.1:{settings.rasa_port}/status?token={settings.rasa_api_token}", rasa, 300
+    web = subprocess.Popen(
+        [sys.executable, "-m", "bot", "web"],
+        cwd=REPO_ROOT, env=env, stdout=open(log_dir / "web.log", "ab"), stderr=subprocess.STDOUT,
     )
-    if not ok:
-        stop(procs)
-        raise SystemExit(f"服务启动失败，请查看日志：{log_dir}")
+    procs = [actions, rasa, web]
+    checks = [
+        ("web", web, f"http://127.0.0.1:{settings.web_port}/health", 60),
+        ("actions", actions, f"http://127.0.0.1:{settings.actions_port}/health", 120),
+        ("rasa", rasa, f"http://127.0.0.1:{settings.rasa_port}/status?token={settings.rasa_api_token}", 300),
+    ]
+    for name, proc, url, seconds in checks:
+        if not _wait(url, proc, seconds):
+            stop(procs)
+            log = log_dir / f"{name}.log"
+            raise StartError(f"服务 {name} 启动失败（退出码 {proc.poll()}），日志 {log} 的最后几行：\n{_log_tail(log)}")
     return procs
 
 
@@ -84,17 +117,24 @@ def _interrupt(_signum: int, _frame: object) -> None:
 def serve(settings: Settings) -> int:
     """Run until Ctrl-C or until a server dies."""
     log_dir = REPO_ROOT / "var" / "log"
-    procs = start(settings, log_dir)
+    try:
+        procs = start(settings, log_dir)
+    except StartError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     port = settings.rasa_port
     print(
         "\n@沈阳营商 助手已启动：\n"
+        f"  在浏览器中打开 http://127.0.0.1:{settings.web_port}/chat 与助手对话（本地模拟公众号）\n"
+        f"  微信公众号服务器地址：http://<本机公网地址>:{port}/webhooks/wechat/webhook\n"
         f"  REST 对话接口：POST http://127.0.0.1:{port}/webhooks/rest/webhook  "
         '{"sender": "me", "message": "开饭店找谁"}\n'
         f"  动作服务器：http://127.0.0.1:{settings.actions_port}/health\n"
         f"  终端对话：另开终端运行 make shell\n  日志：{log_dir}\n按 Ctrl-C 停止。",
         flush=True,
     )
-    signal.signal(signal.SIGTERM, _interrupt)
+    for sig in (signal.SIGINT, signal.SIGTERM):  # also when started with SIGINT ignored (in the background)
+        signal.signal(sig, _interrupt)
     try:
         while all(p.poll() is None for p in procs):
             time.sleep(1)

@@ -1,7 +1,11 @@
 """Declarative base shared by every model module."""
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import DateTime, MetaData
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import declarative_base
 
 # Stable constraint names so PostgreSQL and SQLite migrations agree.
@@ -14,3 +18,25 @@ NAMING = {
 }
 
 Base = declarative_base(metadata=MetaData(naming_convention=NAMING))
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime: use an aware UTC timestamp")
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value

@@ -33,7 +33,9 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
 def init_schema(engine: Engine) -> None:
     """Create every table that does not exist yet (idempotent)."""
     import bot.db.directory  # noqa: F401  (registers the models)
+    import bot.db.feedback  # noqa: F401
     import bot.db.users  # noqa: F401
+    import bot.db.wechat  # noqa: F401
 
     Base.metadata.create_all(engine)
 

@@ -1,15 +1,9 @@
 """The users aggregate: what the service records about the people who chat with it."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from sqlalchemy import Column, Integer, String, Text, UniqueConstraint
 
-from sqlalchemy import Column, DateTime, Integer, String, Text, UniqueConstraint
-
-from bot.db.base import Base
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+from bot.db.base import Base, UTCDateTime, utcnow
 
 
 class CallbackRequest(Base):
@@ -24,4 +18,4 @@ class CallbackRequest(Base):
     message_id = Column(String(64), nullable=False)
     message = Column(Text, nullable=False, default="")
     status = Column(String(16), nullable=False, default="待回电")
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)

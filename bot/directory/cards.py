@@ -61,3 +61,14 @@ def nearby_list(places: Sequence[tuple[UnitEntry, float]]) -> str:
 def halls_list(units: Sequence[UnitEntry]) -> str:
     """A district's centres, without distances."""
     return "\n".join(f"{i}. {u.name}\n   电话：{u.phones[0] if u.phones else ''}\n   地址：{u.address}" for i, u in enumerate(units, 1))
+
+
+def cadre_news(cadre: CadreEntry, public_url: str) -> dict[str, str]:
+    """A cadre's service card as a news article linking to the card page (photo, click-to-dial)."""
+    page = f"{public_url}/cards/cadre/{cadre.id}"
+    return {
+        "title": f"服务名片｜{cadre.name} · {cadre.unit.name}",
+        "description": f"{cadre.position}\n职责：{_clip(cadre.duties, 40)}\n电话：{cadre.phone}",
+        "url": page,
+        "picurl": cadre.photo if cadre.photo.startswith("http") else f"{page}/photo.svg",
+    }

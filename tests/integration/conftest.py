@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import urllib.request
 from pathlib import Path
 from typing import Any, Iterator
@@ -10,15 +9,11 @@ from typing import Any, Iterator
 import pytest
 
 from bot.config import REPO_ROOT, Settings
-from bot.serve import start, stop
+from bot.serve import free_port, start, stop
 
 MODEL = REPO_ROOT / "models" / "syb.tar.gz"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+AES_KEY = "integrationtestkeyintegrationtestkey0123456"
+PREVIOUS_AES_KEY = "previouskeypreviouskeypreviouskey0123456789"
 
 
 class RestClient:
@@ -33,27 +28,34 @@ class RestClient:
             body["metadata"] = metadata
         req = urllib.request.Request(self.url, json.dumps(body).encode(), {"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=60) as resp:
-            return [m.get("text", "") for m in json.loads(resp.read())]
+            return [m["text"] for m in json.loads(resp.read()) if m.get("text")]
 
 
-@pytest.fixture(scope="session")
-def servers(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def running_servers(sample_db: Path, tmp: Path, **env: str) -> Iterator[Settings]:
+    """The three servers on free loopback ports over the sample directory; ``env`` overrides settings."""
     if not MODEL.exists():
         pytest.fail("models/syb.tar.gz is missing: run the tests through `make test`, which trains it")
-    tmp = tmp_path_factory.mktemp("servers")
     settings = Settings.from_env({
         "SYB_DATABASE_URL": f"sqlite:///{sample_db / 'syb.db'}",
-        "SYB_TRACKER_DB": str(tmp / "tracker.db"),
+        "SYB_TRACKER_URL": f"sqlite:///{tmp / 'tracker.db'}",
         "SYB_DICT_DIR": str(sample_db / "jieba"),
+        "SYB_MODEL_DIR": str(MODEL.parent),
         "SYB_RASA_PORT": str(free_port()),
         "SYB_ACTIONS_PORT": str(free_port()),
-        "SYB_MODEL_DIR": str(MODEL.parent),
+        "SYB_WEB_PORT": str(free_port()),
+        **env,
     })
     procs = start(settings, tmp / "log")
     try:
         yield settings
     finally:
         stop(procs)
+
+
+@pytest.fixture(scope="session")
+def servers(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    yield from running_servers(sample_db, tmp_path_factory.mktemp("servers"),
+                               WECHAT_ENCODING_AES_KEY=AES_KEY, WECHAT_PREVIOUS_AES_KEY=PREVIOUS_AES_KEY)
 
 
 @pytest.fixture(scope="session")

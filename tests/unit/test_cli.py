@@ -45,3 +45,14 @@ def test_init_export_and_reimport(empty_app: Path, capsys) -> None:
     assert main(["build-dict", "--lookups", str(empty_app / "lookups.yml")]) == 0
     assert (empty_app / "jieba" / "userdict.txt").stat().st_size > 0
     assert "- 沈阳市市场监督管理局" in (empty_app / "lookups.yml").read_text(encoding="utf-8")
+
+
+def test_menu_fits_wechat_limits() -> None:
+    from bot.web.sandbox import menu_problems
+    from bot.wechat.menu import FLOWS, MENU
+
+    assert menu_problems(MENU) == []
+    keys = {b.get("key") for top in MENU["button"] for b in top.get("sub_button", [top])}
+    assert keys == set(FLOWS)
+    too_many = {"button": [{"name": "a", "sub_button": [{"type": "click", "name": str(i), "key": "K"} for i in range(6)]}]}
+    assert menu_problems(too_many) and menu_problems({"button": []})

@@ -98,3 +98,54 @@ def test_handoff_is_recorded_once_per_message(app_env) -> None:
 @pytest.mark.parametrize("reply,expected", [("2", "B"), ("第三个", "C"), ("第1个", "A"), ("公积金B", "B"), ("9", None)])
 def test_choice_parsing(reply: str, expected: Optional[str]) -> None:
     assert chosen(reply, ["A", "B", "C"]) == expected
+
+
+def wechat_tracker(text: str, intent: str, sender: str = "oWeChat", metadata: Optional[dict[str, Any]] = None) -> Tracker:
+    t = tracker(text, intent, sender=sender, metadata=metadata)
+    t.events[0]["input_channel"] = "wechat"
+    t.latest_message["metadata"] = metadata or {}
+    return t
+
+
+def test_handoff_in_office_hours_transfers_to_agents_on_wechat(app_env, monkeypatch: pytest.MonkeyPatch) -> None:
+    import actions.handoff as handoff
+
+    monkeypatch.setattr(handoff, "office_open", lambda spec, now=None: True)
+    text, messages, _ = run(ActionHumanHandoff(), wechat_tracker("转人工", "human_handoff"))
+    assert "转接人工客服" in text and messages[0]["custom"] == {"transfer_customer_service": True}
+    text, messages, _ = run(ActionHumanHandoff(), tracker("转人工", "human_handoff", sender="rest-user"))
+    assert "编号" in text and not messages[0].get("custom")  # no agents behind the REST channel
+
+
+def test_handoff_after_hours_records_a_callback(app_env, monkeypatch: pytest.MonkeyPatch) -> None:
+    import actions.handoff as handoff
+
+    monkeypatch.setattr(handoff, "office_open", lambda spec, now=None: False)
+    text, messages, _ = run(ActionHumanHandoff(), wechat_tracker("人工客服", "human_handoff", sender="oLate"))
+    assert "非工作时间" in text and "编号" in text and not messages[0].get("custom")
+
+
+def test_cadre_answer_carries_a_news_card(app_env, sample_sessions) -> None:
+    from sqlalchemy import func, select
+
+    from bot.db.directory import Cadre
+
+    with sample_sessions() as s:  # a name only one cadre has
+        name = s.scalars(select(Cadre.name).group_by(Cadre.name).having(func.count() == 1).limit(1)).one()
+    text, messages, _ = run(ActionFindContact(), tracker(f"{name}负责什么", entities=[{"entity": "person", "value": name}]))
+    news = messages[0]["custom"]["news"]
+    assert name in news["title"] and news["url"].endswith(f"/cards/cadre/{news['url'].rsplit('/', 1)[1]}")
+    assert "电话" in text
+
+
+def test_menu_click_asks_what_to_find(app_env) -> None:
+    text, _, _ = run(ActionFindContact(), tracker("/find_contact"))
+    assert "请问您要办什么事" in text
+
+
+def test_reported_location_is_used_unless_a_district_is_named(app_env) -> None:
+    place = {"latitude": 41.7968, "longitude": 123.4290, "label": ""}
+    text, _, _ = run(ActionFindNearby(), tracker("最近的政务大厅", "find_nearby", metadata={"reported_location": place}))
+    assert "离您最近" in text
+    text, _, _ = run(ActionFindNearby(), tracker("法库县的政务大厅", "find_nearby", metadata={"reported_location": place}))
+    assert "法库县" in text and "离您最近" not in text

@@ -1,0 +1,56 @@
+"""Star counts as users write them: 五星, 5分, 三颗星, 两星 — only 1 to 5 count."""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+_CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_STARS = re.compile(r"([0-9０-９]+|[一二两三四五六七八九十]+)\s*(?:颗|个)?\s*(?:星|分)?")
+
+
+def _number(token: str) -> Optional[int]:
+    token = token.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    if token.isdigit():
+        return int(token)
+    if len(token) == 1:
+        return _CN.get(token)
+    if token.startswith("十"):  # 十一 ...
+        return 10 + _CN.get(token[1:], 0)
+    return None
+
+
+def parse_stars(text: str) -> Optional[int]:
+    """The star count 1–5 in ``text``; None when there is none or it is out of range (e.g. 十星)."""
+    match = _STARS.search(text or "")
+    if match is None:
+        return None
+    value = _number(match.group(1))
+    return value if value is not None and 1 <= value <= 5 else None
+
+
+_DIMENSIONS = {
+    "attitude": ("服务态度", "态度", "服务"),
+    "proficiency": ("熟练程度", "业务熟练", "熟练度", "熟练", "业务能力", "业务", "专业", "能力", "效率"),
+}
+_DIMENSION_WORD = re.compile("|".join(sorted((w for ws in _DIMENSIONS.values() for w in ws), key=len, reverse=True)))
+
+
+def parse_dimension_stars(text: str) -> dict[str, Optional[int]]:
+    """Stars per dimension: "态度五星业务三星" → both; "都五星" / a bare "四星" → both the same.
+
+    A dimension named with an out-of-range count (e.g. "态度十星") maps to None, so the form re-asks.
+    """
+    text = text or ""
+    found: dict[str, Optional[int]] = {}
+    matches = list(_DIMENSION_WORD.finditer(text))
+    for i, match in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        key = next(k for k, words in _DIMENSIONS.items() if match.group(0) in words)
+        segment = text[match.end():end]
+        if _STARS.search(segment):
+            found.setdefault(key, parse_stars(segment))
+    if not found:
+        value = parse_stars(text)
+        if _STARS.search(text) and any(ch in text for ch in "星分"):
+            found = {"attitude": value, "proficiency": value}
+    return found

@@ -1,0 +1,40 @@
+"""The web app served on loopback inside a test's event loop, against the sample database."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Optional
+
+import pytest
+from aiohttp import web
+
+from bot.config import Settings
+
+
+@asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[str]:
+    """The base URL of ``app`` listening on 127.0.0.1 (a free port), cleaned up afterwards."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+def web_settings(database: str, **env: Optional[str]) -> Settings:
+    """Settings of a web app on ``database``; ``env`` adds or (with None) drops variables."""
+    base = {"SYB_DATABASE_URL": database, "SYB_WEB_PORT": "18999", "SYB_RASA_PORT": "9",
+            "WECHAT_TOKEN": "web-test-token", "WECHAT_APP_ID": "wxwebtest0000001"}
+    base.update({k: v for k, v in env.items() if v is not None})
+    return Settings.from_env(base)
+
+
+@pytest.fixture()
+def sample_url(sample_db: Path) -> str:
+    """SQLAlchemy URL of the sample directory database."""
+    return f"sqlite:///{sample_db / 'syb.db'}"

@@ -1,0 +1,115 @@
+"""Inbound requests built exactly as WeChat's servers send them (bot.wechat.simulate)."""
+from __future__ import annotations
+
+import pytest
+
+from bot.wechat import simulate
+from bot.wechat.inbound import Guard, Rejected, parse
+
+KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+OLD_KEY = "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut"
+ACCOUNT = simulate.Account("tok-123", "wx1234567890abcd", KEY)
+GUARD = Guard(ACCOUNT.token, ACCOUNT.app_id, [KEY])
+
+
+@pytest.mark.parametrize("mode", simulate.MODES)
+def test_every_mode_opens_to_the_same_message(mode: str) -> None:
+    xml = simulate.text(ACCOUNT, "oUser1", "公积金提取找哪个部门", msg_id=42)
+    query, body = simulate.request(ACCOUNT, "oUser1", xml, mode)
+    envelope = GUARD.open(query, body.encode())
+    inbound = parse(envelope.xml)
+    assert (inbound.openid, inbound.text, inbound.dedupe_key) == ("oUser1", "公积金提取找哪个部门", "m:42")
+    assert (envelope.crypto is None) == (mode == "plain")
+
+
+def test_bad_or_missing_signature_is_refused() -> None:
+    query, body = simulate.request(ACCOUNT, "o1", simulate.text(ACCOUNT, "o1", "你好"))
+    with pytest.raises(Rejected) as exc:
+        GUARD.open({**query, "signature": "0" * 40}, body.encode())
+    assert exc.value.status == 403
+    with pytest.raises(Rejected):
+        GUARD.open({}, body.encode())
+
+
+def test_tampered_ciphertext_signature_is_refused() -> None:
+    query, body = simulate.request(ACCOUNT, "o1", simulate.text(ACCOUNT, "o1", "你好"), "safe")
+    with pytest.raises(Rejected) as exc:
+        GUARD.open({**query, "msg_signature": "f" * 40}, body.encode())
+    assert exc.value.status == 403
+
+
+def test_previous_key_still_opens_after_rotation() -> None:
+    old = simulate.Account(ACCOUNT.token, ACCOUNT.app_id, OLD_KEY)
+    query, body = simulate.request(old, "o1", simulate.text(old, "o1", "你好"), "safe")
+    with pytest.raises(Rejected):
+        GUARD.open(query, body.encode())
+    rotated = Guard(ACCOUNT.token, ACCOUNT.app_id, [KEY, OLD_KEY])
+    envelope = rotated.open(query, body.encode())
+    assert parse(envelope.xml).text == "你好"
+    reply = Guard.seal(envelope, "<xml><Content>ok</Content></xml>", "n1")
+    assert simulate.read_reply(old, reply, query) == {"Content": "ok"}
+
+
+def test_message_from_another_app_id_is_refused() -> None:
+    other = simulate.Account(ACCOUNT.token, "wxOTHERAPP0000000", KEY)
+    query, body = simulate.request(other, "o1", simulate.text(other, "o1", "你好"), "safe")
+    with pytest.raises(Rejected) as exc:
+        GUARD.open(query, body.encode())
+    assert exc.value.status == 400
+
+
+@pytest.mark.parametrize("body", [b"", b"<xml><Content>no type", b"not xml at all", b"<xml></xml>",
+                                  b"<xml><MsgType>text</MsgType></xml>"])
+def test_malformed_xml_is_a_400(body: bytes) -> None:
+    query, _ = simulate.request(ACCOUNT, "o1", "<xml/>")
+    with pytest.raises(Rejected) as exc:
+        parse(GUARD.open(query, body).xml)
+    assert exc.value.status == 400
+
+
+def test_voice_uses_recognition_or_keeps_the_media_id() -> None:
+    said = parse(simulate.voice(ACCOUNT, "o1", "开饭店找谁。", media_id="MEDIA1"))
+    assert said.text == "开饭店找谁" and said.metadata["voice_media_id"] == "MEDIA1"
+    silent = parse(simulate.voice(ACCOUNT, "o1", "", media_id="MEDIA2"))
+    assert silent.text == "/voice_unrecognised" and silent.media_id == "MEDIA2"
+
+
+def test_location_goes_to_find_nearby_with_coordinates() -> None:
+    inbound = parse(simulate.location(ACCOUNT, "o1", 41.8, 123.43, "沈阳市政府"))
+    assert inbound.text == "/find_nearby"
+    assert inbound.metadata["location"] == {"latitude": 41.8, "longitude": 123.43, "label": "沈阳市政府"}
+
+
+def test_events() -> None:
+    sub = parse(simulate.event(ACCOUNT, "o1", "subscribe", create_time=1700000000))
+    assert (sub.text, sub.subscribed, sub.dedupe_key) == ("/subscribe_account", True, "e:o1:1700000000:subscribe")
+    scene = parse(simulate.event(ACCOUNT, "o1", "subscribe", "qrscene_RATE_SERVICE:U0001"))
+    assert scene.text == '/rate_service{"unit_code":"U0001"}' and scene.subscribed
+    assert parse(simulate.event(ACCOUNT, "o1", "unsubscribe")).subscribed is False
+    assert parse(simulate.event(ACCOUNT, "o1", "unsubscribe")).text is None
+    assert parse(simulate.event(ACCOUNT, "o1", "CLICK", "COMPLAIN")).text == "/complain"
+    assert parse(simulate.event(ACCOUNT, "o1", "CLICK", "NO_SUCH_KEY")).text == "/help"
+    assert parse(simulate.event(ACCOUNT, "o1", "VIEW", "https://example.org")).text is None
+
+
+def test_other_types_get_the_unsupported_answer() -> None:
+    xml = simulate.message_xml(ACCOUNT, "o1", "image", PicUrl="http://x/p.jpg", MediaId="IMG1")
+    inbound = parse(xml)
+    assert inbound.text == "/unsupported_message" and inbound.metadata == {"media_type": "image", "media_id": "IMG1"}
+
+
+def test_user_cannot_type_an_intent_trigger() -> None:
+    assert parse(simulate.text(ACCOUNT, "o1", '/rate_service{"star":"10"}')).text == 'rate_service{"star":"10"}'
+    assert parse(simulate.text(ACCOUNT, "o1", "   ")).text == "/help"
+
+
+def test_url_verification() -> None:
+    query, _ = simulate.request(ACCOUNT, "o1", "<xml/>")
+    assert GUARD.verify_url({**query, "echostr": "12345"}) == "12345"
+    with pytest.raises(Rejected):
+        GUARD.verify_url({**query, "signature": "x", "echostr": "12345"})
+
+
+def test_markup_characters_reach_the_assistant_unchanged() -> None:
+    said = "沈阳A&B<机械>有限公司]]>投诉"
+    assert parse(simulate.text(ACCOUNT, "o1", said)).text == said
