@@ -66,15 +66,25 @@ def _log_tail(path: Path, lines: int = 30) -> str:
         return "（没有日志）"
 
 
+def start_actions(settings: Settings, log_dir: Path) -> subprocess.Popen:
+    """The action server in the background (not waited for)."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "rasa"), "run", "actions", "--port", str(settings.actions_port),
+         "--actions", "actions"],
+        cwd=REPO_ROOT, env=rasa_env(settings), stdout=open(log_dir / "actions.log", "ab"), stderr=subprocess.STDOUT,
+    )
+
+
+def actions_ready(settings: Settings, proc: subprocess.Popen, seconds: float = 120) -> bool:
+    return _wait(f"http://127.0.0.1:{settings.actions_port}/health", proc, seconds)
+
+
 def start(settings: Settings, log_dir: Path) -> list[subprocess.Popen]:
     """Start the three servers in the background; raise if one does not come up."""
     bindir = Path(sys.executable).parent
     env = rasa_env(settings)
-    log_dir.mkdir(parents=True, exist_ok=True)
-    actions = subprocess.Popen(
-        [str(bindir / "rasa"), "run", "actions", "--port", str(settings.actions_port), "--actions", "actions"],
-        cwd=REPO_ROOT, env=env, stdout=open(log_dir / "actions.log", "ab"), stderr=subprocess.STDOUT,
-    )
+    actions = start_actions(settings, log_dir)
     rasa = subprocess.Popen(
         [str(bindir / "rasa"), "run", "--port", str(settings.rasa_port), "--model", str(latest_model(settings)),
          "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import urllib.request
 from pathlib import Path
 from typing import Any, Iterator
@@ -9,9 +10,10 @@ from typing import Any, Iterator
 import pytest
 
 from bot.config import REPO_ROOT, Settings
-from bot.serve import free_port, start, stop
+from bot.serve import actions_ready, free_port, start, start_actions, stop
 
 MODEL = REPO_ROOT / "models" / "syb.tar.gz"
+RUNNING: dict[int, list[subprocess.Popen]] = {}  # rasa port → [actions, rasa, web]
 AES_KEY = "integrationtestkeyintegrationtestkey0123456"
 PREVIOUS_AES_KEY = "previouskeypreviouskeypreviouskey0123456789"
 
@@ -46,10 +48,23 @@ def running_servers(sample_db: Path, tmp: Path, **env: str) -> Iterator[Settings
         **env,
     })
     procs = start(settings, tmp / "log")
+    RUNNING[settings.rasa_port] = procs
     try:
         yield settings
     finally:
-        stop(procs)
+        stop(RUNNING.pop(settings.rasa_port))
+
+
+def restart_actions(settings: Settings, log_dir: Path) -> None:
+    """Stop the action server of running servers and start a new one on the same port."""
+    procs = RUNNING[settings.rasa_port]
+    stop([procs[0]])
+    procs[0] = start_actions(settings, log_dir)
+    assert actions_ready(settings, procs[0]), "the action server did not come back"
+
+
+def stop_actions(settings: Settings) -> None:
+    stop([RUNNING[settings.rasa_port][0]])
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,334 @@
+"""The rating and complaint forms, and complaint progress: read the turn, call bot.feedback, reply."""
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any, Optional
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import entity, in_thread, user_text
+from actions.directory import chosen
+from bot import runtime
+from bot.db import session_scope
+from bot.errors import InvalidInput, NotFound
+from bot.feedback import answers, complaints, ratings
+from bot.feedback.render import complaint_summary, rating_summary, ticket_detail, ticket_line
+from bot.feedback.stars import parse_dimension_stars
+from bot.feedback.targets import Resolution, Target, parse_key, resolve_target, unit_and_cadre, unit_name
+from bot.db.directory import DISTRICTS
+from bot.replies import render
+
+NONE = "-"  # "nothing to add" for an optional answer (comment, phone)
+TARGET_SLOTS = ["feedback_target", "feedback_target_label", "target_choices", "target_query"]
+RATING_SLOTS = ["attitude_stars", "proficiency_stars", "rating_comment"]
+COMPLAINT_SLOTS = ["complaint_description", "complaint_time", "complaint_anonymous", "complaint_phone"]
+ALL_SLOTS = TARGET_SLOTS + RATING_SLOTS + COMPLAINT_SLOTS + ["feedback_confirmed", "submission_key"]
+# Intents that leave the form to a rule (cancel, hand off, explain) instead of answering it.
+LEAVE = {"stop", "human_handoff", "goodbye", "help", "bot_challenge"}
+FREE_TEXT = {"complaint_description", "complaint_time", "rating_comment"}
+_BOTH = re.compile("都|全|均|两项|各")
+_OPENING_WORDS = re.compile(
+    "我要|我想|想|要|投诉|举报|反映|一下|问题|怎么|在哪|哪里|能帮我|吗|的|了|工作人员|窗口|大厅|中心|局|"
+    "和平区?|沈河区?|大东区?|皇姑区?|铁西区?|苏家屯区?|浑南区?|沈北新?区?|于洪区?|辽中区?|新民市?|康平县?|法库县?|"
+    "[，。！？,.!?\\s]")
+DISTRICT_NAMES = re.compile("|".join(DISTRICTS))
+_TICKET = re.compile(r"TS\s?\d{12}", re.IGNORECASE)
+
+
+def _intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+class ValidateFeedbackForm(FormValidationAction):
+    """What both forms share: the target (with choices and corrections), the confirmation."""
+
+    form = ""
+
+    def name(self) -> str:
+        return f"validate_{self.form}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        requested = tracker.get_slot("requested_slot")
+        intent = _intent(tracker)
+        if intent in LEAVE and not (requested in FREE_TEXT and intent not in {"stop", "human_handoff"}):
+            return []  # a rule answers; the form asks again afterwards
+        text = user_text(tracker)
+        slots: dict[str, Any] = {}
+        if not tracker.get_slot("submission_key"):
+            slots["submission_key"] = uuid.uuid4().hex  # one confirmation, one ticket, whatever the retries
+        correcting = (requested not in (None, "feedback_target") and answers.is_correction(text)
+                      and _corrects_something(tracker, text))
+        if requested in (None, "feedback_target") or correcting:
+            slots.update(await self._target(dispatcher, tracker, text, requested, correcting))
+        slots.update(await self.fill(dispatcher, tracker, text, requested, correcting))
+        if requested == "feedback_confirmed" and not correcting:
+            slots.update(await self._confirm(dispatcher, tracker, text, intent))
+        elif correcting:
+            slots.setdefault(requested, tracker.get_slot(requested))  # ask the same question again
+        return [SlotSet(k, v) for k, v in slots.items()]
+
+    async def fill(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
+                   requested: Optional[str], correcting: bool) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+        raise NotImplementedError
+
+    async def _target(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
+                      requested: Optional[str], correcting: bool) -> dict[str, Any]:
+        """Resolve the target from this message; a reply may pick one of the offered choices."""
+        choices = tracker.get_slot("target_choices") or []
+        query = tracker.get_slot("target_query") or _without_district(tracker.get_slot("feedback_target_label"))
+        district = entity(tracker, "district")
+        if requested == "feedback_target" and choices:
+            labels = [c.split("|", 1)[1] for c in choices]
+            picked = chosen(text, labels) or (labels[0] if len(labels) == 1 and answers.says_yes(text) else None)
+            if picked:
+                key = choices[labels.index(picked)].split("|", 1)[0]
+                return self._chosen(key, picked)
+        if requested == "feedback_target" or correcting:
+            if district and query and not entity(tracker, "unit") and not entity(tracker, "person"):
+                text = f"{query} {text}"  # "沈河区的" after "市场监管局": the same kind of unit there
+
+        def work() -> Resolution:
+            with session_scope(runtime.sessions()) as session:
+                return resolve_target(session, runtime.directory_index(), text, person=entity(tracker, "person"),
+                                      unit=entity(tracker, "unit"), district=district)
+
+        found = await in_thread(work)
+        if found.target is not None:
+            if correcting:
+                dispatcher.utter_message(text=render("target_corrected", label=found.target.label))
+            return self._chosen(found.target.key, found.target.label)
+        if found.choices:
+            dispatcher.utter_message(text=self._choices_text(found.choices))
+            return {"feedback_target": None, "target_query": text,
+                    "target_choices": [f"{t.key}|{t.label}" for t in found.choices]}
+        if requested == "feedback_target":
+            key = "target_person_unknown" if found.person else "target_not_found"
+            dispatcher.utter_message(text=render(key, person=found.person or "", hotline=runtime.settings().service_hotline))
+            return {"feedback_target": None}
+        return {}
+
+    @staticmethod
+    def _chosen(key: str, label: str) -> dict[str, Any]:
+        return {"feedback_target": key, "feedback_target_label": label, "target_choices": None, "target_query": None}
+
+    @staticmethod
+    def _choices_text(choices: list[Target]) -> str:
+        if len(choices) == 1:
+            return render("target_city_or_district", label=choices[0].label)
+        lines = "\n".join(f"{i}. {t.label}" for i, t in enumerate(choices, 1))
+        return render("target_choices", choices=lines)
+
+    async def _confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
+                       intent: Optional[str]) -> dict[str, Any]:
+        if intent == "affirm" or answers.says_yes(text):
+            return {"feedback_confirmed": True} if await self.submit(dispatcher, tracker) else {"feedback_confirmed": None}
+        dispatcher.utter_message(text=render("what_to_change"))
+        return {"feedback_confirmed": None}
+
+
+class ValidateRatingForm(ValidateFeedbackForm):
+    form = "rating_form"
+
+    async def fill(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
+                   requested: Optional[str], correcting: bool) -> dict[str, Any]:
+        slots: dict[str, Any] = {}
+        stars_asked = requested in ("attitude_stars", "proficiency_stars")
+        if requested is None or stars_asked or correcting:
+            found = parse_dimension_stars(text)
+            if stars_asked and found and not _BOTH.search(text) and not any(w in text for w in ("态度", "熟练", "业务", "效率", "能力", "专业")):
+                found = {("attitude" if requested == "attitude_stars" else "proficiency"): found["attitude"]}
+            for dimension, stars in found.items():
+                slots[f"{dimension}_stars"] = float(stars) if stars is not None else None
+            if stars_asked and (not found or None in found.values()):
+                dispatcher.utter_message(text=render("stars_invalid"))
+                slots.setdefault(requested, None)
+        if requested == "rating_comment":
+            slots["rating_comment"] = NONE if answers.declines(text) or _intent(tracker) == "deny" else text[:ratings.MAX_COMMENT]
+        return slots
+
+    async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+        unit_id, cadre_id = parse_key(tracker.get_slot("feedback_target"))
+        comment = tracker.get_slot("rating_comment")
+
+        def work() -> ratings.Averages:
+            with session_scope(runtime.sessions()) as session:
+                ratings.submit_rating(session, tracker.sender_id, int(tracker.get_slot("attitude_stars")),
+                                      int(tracker.get_slot("proficiency_stars")), unit_id=unit_id, cadre_id=cadre_id,
+                                      comment="" if comment == NONE else comment or "")
+                session.flush()
+                return ratings.averages(session, unit_id=unit_id, cadre_id=cadre_id)
+
+        try:
+            avg = await in_thread(work)
+        except (NotFound, InvalidInput):
+            dispatcher.utter_message(text=render("target_not_found", person="", hotline=runtime.settings().service_hotline))
+            return False
+        dispatcher.utter_message(text=render("rating_thanks", label=tracker.get_slot("feedback_target_label"),
+                                             count=avg.count, attitude=f"{avg.attitude:.1f}", proficiency=f"{avg.proficiency:.1f}"))
+        return True
+
+
+class ValidateComplaintForm(ValidateFeedbackForm):
+    form = "complaint_form"
+
+    async def fill(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
+                   requested: Optional[str], correcting: bool) -> dict[str, Any]:
+        slots: dict[str, Any] = {}
+        intent = _intent(tracker)
+        if correcting:
+            pass  # the message corrects the target or the phone; it does not answer the question asked
+        elif requested == "complaint_description" or (requested is None and _substantive(text)):
+            if text:
+                slots["complaint_description"] = text
+                if answers.when(text) and not tracker.get_slot("complaint_time"):
+                    slots["complaint_time"] = answers.when(text)
+            else:
+                dispatcher.utter_message(text=render("describe_please"))
+                slots["complaint_description"] = None
+        elif requested == "complaint_time":
+            slots["complaint_time"] = (answers.when(text) or text)[:answers.MAX_WHEN] if text else None
+        elif requested == "complaint_anonymous":
+            choice = answers.anonymity(text)
+            if choice is None and intent in ("affirm", "deny"):
+                choice = intent == "affirm"
+            if choice is None:
+                dispatcher.utter_message(text=render("anonymous_please"))
+            slots["complaint_anonymous"] = choice
+        if requested == "complaint_phone" or correcting:
+            phone, has_digits = answers.phone_answer(text)
+            if phone:
+                slots["complaint_phone"] = phone
+            elif has_digits:
+                dispatcher.utter_message(text=render("phone_invalid"))
+                slots["complaint_phone"] = None
+            elif requested == "complaint_phone":
+                if answers.declines_phone(text) or intent == "deny":
+                    slots["complaint_phone"] = NONE
+                else:
+                    dispatcher.utter_message(text=render("phone_please"))
+                    slots["complaint_phone"] = None
+        if correcting and requested != "complaint_anonymous" and answers.anonymity(text) is not None:
+            slots["complaint_anonymous"] = answers.anonymity(text)
+        return slots
+
+    async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+        phone = tracker.get_slot("complaint_phone")
+
+        def work() -> tuple[str, Any, bool]:
+            with session_scope(runtime.sessions()) as session:
+                unit_id, cadre_id = unit_and_cadre(session, tracker.get_slot("feedback_target"))
+                submission = complaints.Submission(
+                    user_id=tracker.sender_id, unit_id=unit_id or 0, cadre_id=cadre_id,
+                    description=tracker.get_slot("complaint_description") or "",
+                    happened=tracker.get_slot("complaint_time") or "",
+                    anonymous=bool(tracker.get_slot("complaint_anonymous")),
+                    contact_phone="" if phone in (None, NONE) else phone)
+                ticket, created = complaints.submit_complaint(session, tracker.get_slot("submission_key"), submission)
+                return ticket.ticket_id, ticket.deadline, created
+
+        try:
+            ticket_id, deadline, _created = await in_thread(work)
+        except (NotFound, InvalidInput) as exc:
+            problems = "；".join(getattr(exc, "problems", []) or [str(exc)])
+            dispatcher.utter_message(text=render("complaint_invalid", problems=problems))
+            return False
+        dispatcher.utter_message(text=render("complaint_submitted", ticket=ticket_id,
+                                             deadline=f"{deadline.month}月{deadline.day}日",
+                                             days=complaints.HANDLING_DAYS))
+        return True
+
+
+def _without_district(label: Optional[str]) -> str:
+    """"铁西区社会保险事业服务中心" → "社会保险事业服务中心", to look for its namesake elsewhere."""
+    return DISTRICT_NAMES.sub("", (label or "").replace("沈阳市", ""))
+
+
+def _corrects_something(tracker: Tracker, text: str) -> bool:
+    """A correction names a new target, stars, phone or anonymity choice ("不对，是沈河区的")."""
+    return (any(entity(tracker, e) for e in ("district", "unit", "person"))
+            or answers.phone_answer(text)[1] or answers.anonymity(text) is not None
+            or bool(parse_dimension_stars(text)))
+
+
+def _substantive(text: str) -> bool:
+    """True when the message that opens a complaint already says what happened, not only whom."""
+    rest = _OPENING_WORDS.sub("", text or "")
+    return len(rest) >= 6
+
+
+class ActionAskFeedbackTarget(Action):
+    """Ask whom the rating or complaint is about."""
+
+    def name(self) -> str:
+        return "action_ask_feedback_target"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        if not tracker.get_slot("target_choices"):  # else the choices were just listed
+            complaint = (tracker.active_loop or {}).get("name") == "complaint_form"
+            dispatcher.utter_message(text=render("ask_complaint_target" if complaint else "ask_rating_target"))
+        return []
+
+
+class ActionAskFeedbackConfirmed(Action):
+    """Show the summary and ask to confirm."""
+
+    def name(self) -> str:
+        return "action_ask_feedback_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        slot = tracker.get_slot
+        if (tracker.active_loop or {}).get("name") == "complaint_form":
+            phone = slot("complaint_phone")
+            summary = complaint_summary(slot("feedback_target_label"), slot("complaint_description") or "",
+                                        slot("complaint_time") or "", bool(slot("complaint_anonymous")),
+                                        "" if phone in (None, NONE) else phone)
+        else:
+            comment = slot("rating_comment")
+            summary = rating_summary(slot("feedback_target_label"), int(slot("attitude_stars") or 0),
+                                     int(slot("proficiency_stars") or 0), "" if comment in (None, NONE) else comment)
+        dispatcher.utter_message(text=summary)
+        return []
+
+
+class ActionResetFeedback(Action):
+    """Forget a finished or abandoned rating or complaint."""
+
+    def name(self) -> str:
+        return "action_reset_feedback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        return [SlotSet(name, None) for name in ALL_SLOTS if tracker.get_slot(name) is not None]
+
+
+class ActionCheckComplaint(Action):
+    """The user's own tickets, or one of them by id; never anyone else's."""
+
+    def name(self) -> str:
+        return "action_check_complaint"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        said = entity(tracker, "ticket_id") or next(iter(_TICKET.findall(user_text(tracker))), None)
+        ticket_id = re.sub(r"\s", "", said).upper() if said else None
+
+        def work() -> str:
+            with session_scope(runtime.sessions()) as session:
+                if ticket_id:
+                    try:
+                        ticket = complaints.user_ticket(session, tracker.sender_id, ticket_id)
+                    except NotFound:
+                        return render("ticket_not_found", ticket=ticket_id)
+                    return ticket_detail(ticket, unit_name(session, ticket.unit_id), complaints.history(session, ticket))
+                tickets = complaints.user_tickets(session, tracker.sender_id, limit=5)
+                if not tickets:
+                    return render("no_tickets")
+                lines = "\n".join(ticket_line(t, unit_name(session, t.unit_id)) for t in tickets)
+                return render("my_tickets", lines=lines)
+
+        dispatcher.utter_message(text=await in_thread(work))
+        return []

@@ -1,0 +1,181 @@
+"""The rating and complaint forms' logic, driven turn by turn the way Rasa's form loop drives it."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import func, select
+
+from actions.feedback import (ActionAskFeedbackConfirmed, ActionCheckComplaint, ValidateComplaintForm,
+                              ValidateRatingForm)
+from bot import runtime
+from bot.db import session_scope
+from bot.db.directory import Unit
+from bot.db.feedback import Complaint, Rating
+
+FORMS = {
+    "rating_form": (ValidateRatingForm, ["feedback_target", "attitude_stars", "proficiency_stars",
+                                         "rating_comment", "feedback_confirmed"]),
+    "complaint_form": (ValidateComplaintForm, ["feedback_target", "complaint_description", "complaint_time",
+                                               "complaint_anonymous", "complaint_phone", "feedback_confirmed"]),
+}
+
+
+class Form:
+    """One user's form: each ``say`` runs the validation action and picks the next slot like Rasa does."""
+
+    def __init__(self, form: str, sender: Optional[str] = None) -> None:
+        self.form, self.sender = form, sender or f"o{uuid.uuid4().hex[:12]}"
+        self.action, self.required = FORMS[form][0](), FORMS[form][1]
+        self.slots: dict[str, Any] = {}
+        self.requested: Optional[str] = None
+
+    def tracker(self, text: str, intent: str, entities: list[dict[str, Any]]) -> Tracker:
+        latest = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities}
+        slots = {**self.slots, "requested_slot": self.requested}
+        return Tracker(self.sender, slots, latest, [{"event": "user", "text": text, "parse_data": latest}],
+                       False, None, {"name": self.form}, "action_listen")
+
+    def say(self, text: str, intent: str = "inform", **entities: str) -> tuple[str, list[dict[str, Any]]]:
+        """The assistant's messages for this turn (validation, then the next question or summary)."""
+        ents = [{"entity": k, "value": v} for k, v in entities.items()]
+        dispatcher = CollectingDispatcher()
+        events = asyncio.run(self.action.run(dispatcher, self.tracker(text, intent, ents), {}))
+        for e in events:
+            self.slots[e["name"]] = e["value"]
+        self.requested = next((s for s in self.required if self.slots.get(s) is None), None)
+        if self.requested == "feedback_confirmed":
+            asyncio.run(ActionAskFeedbackConfirmed().run(dispatcher, self.tracker(text, intent, ents), {}))
+        return "\n".join(m.get("text") or "" for m in dispatcher.messages), events
+
+
+def tickets(sender: str) -> list[Complaint]:
+    with session_scope(runtime.sessions()) as s:
+        return list(s.scalars(select(Complaint).where(Complaint.user_id == sender)))
+
+
+def test_rating_with_both_stars_at_once_then_comment_and_confirm(app_env) -> None:
+    f = Form("rating_form")
+    f.say("给沈河区税务局评价", intent="rate_service", unit="沈河区税务局")
+    assert f.slots["feedback_target_label"] == "国家税务总局沈阳市沈河区税务局"
+    assert f.requested == "attitude_stars"
+    f.say("态度五星业务三星")
+    assert (f.slots["attitude_stars"], f.slots["proficiency_stars"]) == (5.0, 3.0)
+    reply, _ = f.say("没有")
+    assert f.slots["rating_comment"] == "-" and "服务态度：★★★★★" in reply and "熟练程度：★★★☆☆" in reply
+    reply, _ = f.say("确认", intent="affirm")
+    assert "感谢您的评价" in reply and "平均服务态度" in reply and f.requested is None
+
+
+def test_out_of_range_or_wordy_stars_are_asked_again(app_env) -> None:
+    f = Form("rating_form")
+    f.say("评价一下公积金中心", intent="rate_service", unit="公积金中心")
+    for answer in ("十星", "很好"):
+        reply, _ = f.say(answer)
+        assert "1 到 5 星" in reply and f.slots.get("attitude_stars") is None and f.requested == "attitude_stars"
+    f.say("四星")
+    assert f.slots["attitude_stars"] == 4.0 and f.slots.get("proficiency_stars") is None  # only the one asked
+
+
+def test_second_rating_on_the_same_day_replaces_the_first(app_env) -> None:
+    sender = f"o{uuid.uuid4().hex[:12]}"
+    for stars in ("都五星", "都两星"):
+        f = Form("rating_form", sender)
+        f.say("评价车管所", intent="rate_service", unit="车管所")
+        f.say(stars)
+        f.say("不用了", intent="deny")
+        f.say("确认", intent="affirm")
+    with session_scope(runtime.sessions()) as s:
+        rows = s.scalars(select(Rating).where(Rating.user_id == sender)).all()
+        assert [(r.attitude, r.proficiency) for r in rows] == [(2, 2)]
+
+
+def test_a_generic_unit_name_asks_city_or_district(app_env) -> None:
+    f = Form("rating_form")
+    reply, _ = f.say("给市场监管局打个分", intent="rate_service", unit="市场监管局")
+    assert "市级" in reply and f.requested == "feedback_target"
+    f.say("沈河区的", district="沈河区")
+    assert f.slots["feedback_target_label"] == "沈河区市场监督管理局"
+
+
+def test_complaint_collects_confirms_and_creates_exactly_one_ticket(app_env) -> None:
+    f = Form("complaint_form")
+    reply, _ = f.say("我要投诉", intent="complain")
+    assert f.requested == "feedback_target"
+    f.say("铁西区社保中心", unit="铁西区社保中心")
+    assert "铁西区" in f.slots["feedback_target_label"] and f.requested == "complaint_description"
+    f.say("窗口工作人员让我来回跑了三趟，材料都齐了还说不行，昨天下午又去了一次", intent="complain")
+    assert f.slots["complaint_time"] == "昨天下午" and f.requested == "complaint_anonymous"
+    f.say("匿名")
+    reply, _ = f.say("1391234")
+    assert "格式好像不对" in reply and f.requested == "complaint_phone"
+    reply, _ = f.say("13912345678")
+    assert "请确认投诉内容" in reply and "是否匿名：是" in reply and "13912345678" in reply
+    reply, _ = f.say("不对，是沈河区的", intent="deny", district="沈河区")
+    assert "已改为" in reply and "沈河区社会保险" in f.slots["feedback_target_label"] and "请确认投诉内容" in reply
+    before = dict(f.slots), f.requested
+    reply, _ = f.say("确认提交", intent="affirm")
+    assert "工单号 TS" in reply and "工作日" in reply
+    f.slots, f.requested = before  # the answer was lost (the action server restarted): the user confirms again
+    again, _ = f.say("确认提交", intent="affirm")
+    (ticket,) = tickets(f.sender)
+    assert ticket.ticket_id in reply and ticket.ticket_id in again and ticket.anonymous
+    assert ticket.contact_phone == "13912345678" and ticket.happened == "昨天下午"
+
+
+def test_a_complaint_that_says_what_happened_skips_the_question(app_env) -> None:
+    f = Form("complaint_form")
+    f.say("投诉沈河区税务局，办个税务登记来回跑了五趟都没办成", intent="complain", unit="沈河区税务局")
+    assert f.slots["feedback_target"] and f.slots["complaint_description"] and f.requested == "complaint_time"
+    f = Form("complaint_form")
+    f.say("投诉铁西区社保窗口", intent="complain", unit="铁西区社保窗口")
+    assert f.requested == "complaint_description"
+
+
+def test_long_description_is_kept_whole_and_no_phone_is_fine(app_env) -> None:
+    f = Form("complaint_form")
+    f.say("我要投诉公积金中心", intent="complain", unit="公积金中心")
+    long = "办理公积金提取时工作人员态度敷衍，" * 300  # about 5,000 characters
+    f.say(long, intent="complain")
+    f.say("记不清了")
+    f.say("不匿名")
+    reply, _ = f.say("不留", intent="deny")
+    assert "已完整记录" in reply and "联系电话：不留" in reply
+    f.say("对", intent="affirm")
+    (ticket,) = tickets(f.sender)
+    assert ticket.description == long and ticket.contact_phone == "" and not ticket.anonymous
+
+
+def test_stop_and_help_leave_the_form_to_the_rules(app_env) -> None:
+    f = Form("complaint_form")
+    f.say("我要投诉", intent="complain")
+    for text, intent in (("算了不投诉了", "stop"), ("你能干什么", "help"), ("转人工", "human_handoff")):
+        _, events = f.say(text, intent=intent)
+        assert events == []
+
+
+def test_check_complaint_shows_only_the_users_own_tickets(app_env) -> None:
+    f = Form("complaint_form")
+    f.say("投诉沈河区税务局，办个税务登记来回跑了五趟都没办成", intent="complain", unit="沈河区税务局")
+    f.say("上周三")
+    f.say("不匿名")
+    f.say("不留", intent="deny")
+    f.say("确认", intent="affirm")
+    (ticket,) = tickets(f.sender)
+
+    def check(sender: str, text: str, **entities: str) -> str:
+        latest = {"text": text, "intent": {"name": "check_complaint"},
+                  "entities": [{"entity": k, "value": v} for k, v in entities.items()]}
+        dispatcher = CollectingDispatcher()
+        asyncio.run(ActionCheckComplaint().run(dispatcher, Tracker(sender, {}, latest, [], False, None, {}, "action_listen"), {}))
+        return dispatcher.messages[0]["text"]
+
+    assert ticket.ticket_id in check(f.sender, "我的投诉处理得怎么样了") and "已提交" in check(f.sender, "查投诉")
+    detail = check(f.sender, f"查一下{ticket.ticket_id.lower()}")
+    assert "办理时限" in detail and "国家税务总局沈阳市沈河区税务局" in detail
+    other = check("someone-else", "查一下", ticket_id=ticket.ticket_id)
+    assert "没有找到您名下的工单" in other and "税务局" not in other
+    assert "还没有提交过投诉" in check("someone-else", "我的投诉")
