@@ -14,7 +14,7 @@ from actions.directory import chosen
 from bot import runtime
 from bot.db import session_scope
 from bot.errors import InvalidInput, NotFound
-from bot.feedback import answers, complaints, ratings
+from bot.feedback import answers, complaints, handling, ratings
 from bot.feedback.render import complaint_summary, rating_summary, ticket_detail, ticket_line
 from bot.feedback.stars import parse_dimension_stars
 from bot.feedback.targets import Resolution, Target, parse_key, resolve_target, unit_and_cadre, unit_name
@@ -329,6 +329,33 @@ class ActionCheckComplaint(Action):
                     return render("no_tickets")
                 lines = "\n".join(ticket_line(t, unit_name(session, t.unit_id)) for t in tickets)
                 return render("my_tickets", lines=lines)
+
+        dispatcher.utter_message(text=await in_thread(work))
+        return []
+
+
+_DISSATISFIED = re.compile("不满意|不太满意|不满|没解决|没有解决|未解决|不认可|不行|重新办|敷衍")
+
+
+class ActionHandlingVerdict(Action):
+    """满意 / 不满意 after a ticket was closed: recorded; 不满意 reopens it."""
+
+    def name(self) -> str:
+        return "action_handling_verdict"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        satisfied = not _DISSATISFIED.search(user_text(tracker))
+
+        def work() -> str:
+            with session_scope(runtime.sessions()) as session:
+                ticket = handling.awaiting_verdict(session, tracker.sender_id)
+                if ticket is None:
+                    return render("verdict_none")
+                ticket = handling.record_verdict(session, ticket, satisfied)
+                if satisfied:
+                    return render("verdict_thanks", ticket=ticket.ticket_id)
+                return render("verdict_reopened", ticket=ticket.ticket_id,
+                              deadline=f"{ticket.deadline.month}月{ticket.deadline.day}日")
 
         dispatcher.utter_message(text=await in_thread(work))
         return []

@@ -25,7 +25,7 @@ class Rating(Base):
     attitude = Column(Integer, nullable=False)  # 服务态度
     proficiency = Column(Integer, nullable=False)  # 熟练程度
     comment = Column(Text, nullable=False, default="")
-    rated_on = Column(Date, nullable=False)  # Beijing date
+    rated_on = Column(Date, nullable=False, index=True)  # Beijing date
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -77,3 +77,6 @@ class ComplaintEvent(Base):
     actor = Column(String(64), nullable=False)  # "user:<openid>", "staff:<login>", "system"
     note = Column(Text, nullable=False, default="")
     at = Column(UTCDateTime, nullable=False, default=utcnow)
+    # Sending the change to the complainant (bot/feedback/notify.py): empty until it went out or gave up.
+    notified_at = Column(UTCDateTime, nullable=True, index=True)
+    notify_attempts = Column(Integer, nullable=False, default=0)

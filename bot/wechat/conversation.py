@@ -114,6 +114,9 @@ class Conversation:
         except Exception:  # the user still gets an answer; the error is logged with its trace
             logger.exception("the assistant failed on %s", inbound.dedupe_key)
             reply, failed = self.apology, True
+        if not reply:  # Rasa answers nothing when one of its actions failed
+            logger.warning("the assistant had no answer to %s", inbound.dedupe_key)
+            reply, failed = self.apology, True
         if await self._db(lambda s: dedupe.finish(s, inbound.dedupe_key, reply, failed)):
             return
         out = plan(reply, self.passive_only)

@@ -24,8 +24,8 @@ ACCOUNT = simulate.Account("tok", APP_ID)
 class Assistant:
     """Answers after ``delay`` seconds and counts how often it was asked."""
 
-    def __init__(self, delay: float = 0.0, reply: Any = None, fail: bool = False) -> None:
-        self.delay, self.reply, self.fail = delay, reply, fail
+    def __init__(self, delay: float = 0.0, reply: Any = None, fail: bool = False, silent: bool = False) -> None:
+        self.delay, self.reply, self.fail, self.silent = delay, reply, fail, silent
         self.calls: list[str] = []
 
     async def __call__(self, inbound: Inbound) -> list[dict[str, Any]]:
@@ -33,6 +33,8 @@ class Assistant:
         await asyncio.sleep(self.delay)
         if self.fail:
             raise RuntimeError("boom")
+        if self.silent:
+            return []
         return self.reply or [{"text": f"答：{inbound.text}"}]
 
 
@@ -116,6 +118,15 @@ def test_a_crash_in_the_assistant_gets_an_apology(empty_engine: Engine) -> None:
         return await conv.handle(parse(simulate.text(ACCOUNT, "oE", "你好")))
 
     reply, _ = asyncio.run(_with(empty_engine, Assistant(fail=True), 2.0, scenario))
+    assert "系统暂时繁忙" in content(reply)
+
+
+def test_no_answer_at_all_gets_an_apology(empty_engine: Engine) -> None:
+    """Rasa answers nothing when one of its actions failed: the user is not left waiting."""
+    async def scenario(conv: Conversation, state: Any) -> Any:
+        return await conv.handle(parse(simulate.text(ACCOUNT, "oS", "确认")))
+
+    reply, _ = asyncio.run(_with(empty_engine, Assistant(silent=True), 2.0, scenario))
     assert "系统暂时繁忙" in content(reply)
 
 
