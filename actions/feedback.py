@@ -24,7 +24,9 @@ from bot.replies import render
 NONE = "-"  # "nothing to add" for an optional answer (comment, phone)
 TARGET_SLOTS = ["feedback_target", "feedback_target_label", "target_choices", "target_query"]
 RATING_SLOTS = ["attitude_stars", "proficiency_stars", "rating_comment"]
-COMPLAINT_SLOTS = ["complaint_description", "complaint_time", "complaint_anonymous", "complaint_phone"]
+COMPLAINT_SLOTS = ["complaint_description", "complaint_time", "complaint_anonymous", "complaint_phone",
+                   "complaint_evidence"]
+MAX_EVIDENCE = 9
 ALL_SLOTS = TARGET_SLOTS + RATING_SLOTS + COMPLAINT_SLOTS + ["feedback_confirmed", "submission_key"]
 # Intents that leave the form to a rule (cancel, hand off, explain) instead of answering it.
 LEAVE = {"stop", "human_handoff", "goodbye", "help", "bot_challenge"}
@@ -181,6 +183,13 @@ class ValidateComplaintForm(ValidateFeedbackForm):
                    requested: Optional[str], correcting: bool) -> dict[str, Any]:
         slots: dict[str, Any] = {}
         intent = _intent(tracker)
+        metadata = tracker.latest_message.get("metadata") or {}
+        media = metadata.get("voice_media_id") or metadata.get("media_id")
+        if media:  # a voice message or a picture is kept with the complaint as material
+            slots["complaint_evidence"] = [*(tracker.get_slot("complaint_evidence") or []), str(media)][-MAX_EVIDENCE:]
+            if not text:
+                dispatcher.utter_message(text=render("evidence_received"))
+                return {**slots, **({requested: None} if requested else {})}
         if correcting:
             pass  # the message corrects the target or the phone; it does not answer the question asked
         elif requested == "complaint_description" or (requested is None and _substantive(text)):
@@ -200,7 +209,10 @@ class ValidateComplaintForm(ValidateFeedbackForm):
             if choice is None:
                 dispatcher.utter_message(text=render("anonymous_please"))
             slots["complaint_anonymous"] = choice
-        if requested == "complaint_phone" or correcting:
+        if requested is None:  # a complaint said all at once: take the phone number too
+            if answers.phone_answer(text)[0]:
+                slots["complaint_phone"] = answers.phone_answer(text)[0]
+        elif requested == "complaint_phone" or correcting:
             phone, has_digits = answers.phone_answer(text)
             if phone:
                 slots["complaint_phone"] = phone
@@ -213,8 +225,9 @@ class ValidateComplaintForm(ValidateFeedbackForm):
                 else:
                     dispatcher.utter_message(text=render("phone_please"))
                     slots["complaint_phone"] = None
-        if correcting and requested != "complaint_anonymous" and answers.anonymity(text) is not None:
-            slots["complaint_anonymous"] = answers.anonymity(text)
+        said_anonymity = answers.anonymity(text) if (correcting or "匿名" in text) else None
+        if requested != "complaint_anonymous" and said_anonymity is not None:
+            slots["complaint_anonymous"] = said_anonymity
         return slots
 
     async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
@@ -228,7 +241,8 @@ class ValidateComplaintForm(ValidateFeedbackForm):
                     description=tracker.get_slot("complaint_description") or "",
                     happened=tracker.get_slot("complaint_time") or "",
                     anonymous=bool(tracker.get_slot("complaint_anonymous")),
-                    contact_phone="" if phone in (None, NONE) else phone)
+                    contact_phone="" if phone in (None, NONE) else phone,
+                    evidence=tuple(tracker.get_slot("complaint_evidence") or ()))
                 ticket, created = complaints.submit_complaint(session, tracker.get_slot("submission_key"), submission)
                 return ticket.ticket_id, ticket.deadline, created
 
@@ -287,7 +301,7 @@ class ActionAskFeedbackConfirmed(Action):
             phone = slot("complaint_phone")
             summary = complaint_summary(slot("feedback_target_label"), slot("complaint_description") or "",
                                         slot("complaint_time") or "", bool(slot("complaint_anonymous")),
-                                        "" if phone in (None, NONE) else phone)
+                                        "" if phone in (None, NONE) else phone, len(slot("complaint_evidence") or []))
         else:
             comment = slot("rating_comment")
             summary = rating_summary(slot("feedback_target_label"), int(slot("attitude_stars") or 0),

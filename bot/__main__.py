@@ -103,6 +103,50 @@ def cmd_wechat_menu(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notify(_: argparse.Namespace) -> int:
+    """Send complainants the changes to their tickets not sent yet (the web app also does it every few seconds)."""
+    import asyncio
+
+    from bot.feedback.notify import notify_pending
+    from bot.wechat.api import WeChatClient
+
+    settings = runtime.settings()
+
+    async def run() -> int:
+        async with WeChatClient.from_settings(settings, runtime.sessions()) as client:
+            return await notify_pending(client, runtime.sessions(), settings.wechat_template_complaint,
+                                        f"{settings.public_url}/chat")
+
+    init_schema(runtime.engine())
+    print(f"已发送投诉进展通知 {asyncio.run(run())} 条")
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    """Create a city administrator of the web console (the first one, or another)."""
+    from getpass import getpass
+
+    from bot.console.accounts import create_account
+    from bot.errors import Duplicate
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass("密码（至少 10 个字符）：")
+        if getpass("再次输入密码：") != password:
+            print("两次输入的密码不一致，未创建账号", file=sys.stderr)
+            return 1
+    init_schema(runtime.engine())
+    try:
+        with session_scope(runtime.sessions()) as session:
+            create_account(session, args.login, args.name or args.login, password, "admin")
+    except (InvalidInput, Duplicate) as exc:
+        print(f"未创建账号：{exc}", file=sys.stderr)
+        return 1
+    print(f"已创建管理员 {args.login}，登录地址：{runtime.settings().public_url}/console/login")
+    return 0
+
+
 def cmd_serve(_: argparse.Namespace) -> int:
     from bot.serve import serve
 
@@ -134,7 +178,13 @@ def main(argv: "list[str] | None" = None) -> int:
     p.set_defaults(func=cmd_build_dict)
     sub.add_parser("web", help="serve the chat page, service cards and the local WeChat sandbox").set_defaults(func=cmd_web)
     sub.add_parser("wechat-menu", help="publish the custom menu (我要找人 / 评价投诉 / 政策查询)").set_defaults(func=cmd_wechat_menu)
+    sub.add_parser("notify", help="send complainants the ticket changes not sent yet").set_defaults(func=cmd_notify)
     sub.add_parser("env", help="print the settings as shell exports").set_defaults(func=cmd_env)
+    p = sub.add_parser("create-admin", help="create an administrator of the web console (/console)")
+    p.add_argument("--login", required=True)
+    p.add_argument("--name", default="", help="display name (default: the login)")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    p.set_defaults(func=cmd_create_admin)
     sub.add_parser("serve", help="start the action server and the Rasa server").set_defaults(func=cmd_serve)
     args = parser.parse_args(argv)
     return int(args.func(args))

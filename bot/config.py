@@ -15,6 +15,9 @@
 | SYB_WEB_PORT | 8080 | web app: local chat page, service cards, WeChat sandbox API |
 | SYB_PUBLIC_URL | http://127.0.0.1:<SYB_WEB_PORT> | public base URL of the web app (links in cards and replies) |
 | SYB_OFFICE_HOURS | 09:00-12:00,13:00-17:00 | when human agents answer, on China's working days |
+| SYB_CONSOLE_IDLE_MINUTES | 30 | web console: a session ends after this many minutes without a request |
+| SYB_CONSOLE_MAX_HOURS | 8 | web console: a session ends this many hours after login, however active |
+| SYB_NOTIFY_INTERVAL | 15 | seconds between the web app's runs sending complaint changes to complainants (0: off) |
 | WECHAT_TOKEN | syb-local-token | the Official Account's server token (signatures) |
 | WECHAT_APP_ID | wx00000000000local | AppID |
 | WECHAT_APP_SECRET | local-secret | AppSecret (access_token) |
@@ -22,6 +25,7 @@
 | WECHAT_PREVIOUS_AES_KEY | (empty) | the key before a rotation, still accepted for a while |
 | WECHAT_API_BASE | <SYB_PUBLIC_URL>/sandbox | WeChat API base URL; production: https://api.weixin.qq.com |
 | WECHAT_PASSIVE_ONLY | 0 | 1 for an uncertified account: no customer-service API, answers only passively |
+| WECHAT_TEMPLATE_COMPLAINT | (empty) | template id for complaint updates outside WeChat's 48-hour window |
 | WECHAT_REPLY_BUDGET | 4.5 | seconds to answer passively before replying `success` and sending later |
 """
 from __future__ import annotations
@@ -53,6 +57,9 @@ class Settings:
     web_port: int
     public_url: str
     office_hours: str
+    console_idle_minutes: int
+    console_max_hours: int
+    notify_interval: float
     wechat_token: str
     wechat_app_id: str
     wechat_app_secret: str
@@ -61,6 +68,7 @@ class Settings:
     wechat_api_base: str
     wechat_passive_only: bool
     wechat_reply_budget: float
+    wechat_template_complaint: str
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -84,6 +92,9 @@ class Settings:
             web_port=web_port,
             public_url=public_url,
             office_hours=env.get("SYB_OFFICE_HOURS", "09:00-12:00,13:00-17:00"),
+            console_idle_minutes=int(env.get("SYB_CONSOLE_IDLE_MINUTES", "30")),
+            console_max_hours=int(env.get("SYB_CONSOLE_MAX_HOURS", "8")),
+            notify_interval=float(env.get("SYB_NOTIFY_INTERVAL", "15")),
             wechat_token=env.get("WECHAT_TOKEN", "syb-local-token"),
             wechat_app_id=env.get("WECHAT_APP_ID", "wx00000000000local"),
             wechat_app_secret=env.get("WECHAT_APP_SECRET", "local-secret"),
@@ -92,6 +103,7 @@ class Settings:
             wechat_api_base=env.get("WECHAT_API_BASE", f"{public_url}/sandbox").rstrip("/"),
             wechat_passive_only=env.get("WECHAT_PASSIVE_ONLY", "0") == "1",
             wechat_reply_budget=float(env.get("WECHAT_REPLY_BUDGET", "4.5")),
+            wechat_template_complaint=env.get("WECHAT_TEMPLATE_COMPLAINT", ""),
         )
 
     def endpoints_env(self) -> dict[str, str]:
@@ -125,6 +137,9 @@ class Settings:
             "SYB_WEB_PORT": str(self.web_port),
             "SYB_PUBLIC_URL": self.public_url,
             "SYB_OFFICE_HOURS": self.office_hours,
+            "SYB_CONSOLE_IDLE_MINUTES": str(self.console_idle_minutes),
+            "SYB_CONSOLE_MAX_HOURS": str(self.console_max_hours),
+            "SYB_NOTIFY_INTERVAL": str(self.notify_interval),
             "WECHAT_TOKEN": self.wechat_token,
             "WECHAT_APP_ID": self.wechat_app_id,
             "WECHAT_APP_SECRET": self.wechat_app_secret,
@@ -133,4 +148,5 @@ class Settings:
             "WECHAT_API_BASE": self.wechat_api_base,
             "WECHAT_PASSIVE_ONLY": "1" if self.wechat_passive_only else "0",
             "WECHAT_REPLY_BUDGET": str(self.wechat_reply_budget),
+            "WECHAT_TEMPLATE_COMPLAINT": self.wechat_template_complaint,
         }

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,12 +32,38 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
 
 def init_schema(engine: Engine) -> None:
     """Create every table that does not exist yet (idempotent)."""
-    import bot.db.directory  # noqa: F401  (registers the models)
+    import bot.db.console  # noqa: F401  (registers the models)
+    import bot.db.directory  # noqa: F401
     import bot.db.feedback  # noqa: F401
     import bot.db.users  # noqa: F401
     import bot.db.wechat  # noqa: F401
 
     Base.metadata.create_all(engine)
+    _add_new_columns(engine)
+
+
+def _add_new_columns(engine: Engine) -> None:
+    """Add columns that later versions added to existing tables (nullable or with a default).
+
+    Only additive changes are made this way; any other difference needs a migration by hand.
+    """
+    inspector = inspect(engine)
+    for table in Base.metadata.sorted_tables:
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            default = column.default.arg if column.default is not None and column.default.is_scalar else None
+            if not column.nullable and default is None:
+                raise RuntimeError(f"数据库表 {table.name} 缺少必填列 {column.name}，请手工迁移数据库")
+            ddl = f"ALTER TABLE {table.name} ADD COLUMN {column.name} {column.type.compile(engine.dialect)}"
+            if default is not None:
+                ddl += f" NOT NULL DEFAULT {int(default) if isinstance(default, bool) else repr(default)}"
+            with engine.begin() as conn:
+                conn.execute(text(ddl))
+            for index in table.indexes:
+                if column.name in index.columns:
+                    index.create(engine, checkfirst=True)
 
 
 def make_session_factory(engine: Engine) -> "sessionmaker[Session]":

@@ -110,3 +110,30 @@ async def notify_pending(client: WeChatClient, sessions: "sessionmaker[Session]"
 def _load(sessions: "sessionmaker[Session]", template_id: str, link: str) -> list[Notice]:
     with session_scope(sessions) as session:
         return pending(session, template_id, link)
+
+
+class Notifier:
+    """Sends pending changes in the background: right after ``kick()`` and every ``interval`` seconds
+    (which retries failed sends and picks up changes made by other processes)."""
+
+    def __init__(self, client: WeChatClient, sessions: "sessionmaker[Session]", interval: float,
+                 template_id: str = "", link: str = "") -> None:
+        self.client, self.sessions, self.interval = client, sessions, interval
+        self.template_id, self.link = template_id, link
+        self._wake = asyncio.Event()
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Until cancelled; a failed run is logged and the next one tries again."""
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                await notify_pending(self.client, self.sessions, self.template_id, self.link)
+            except Exception:  # noqa: BLE001 — the loop must outlive a database or network hiccup
+                logger.exception("sending complaint notifications failed; retrying in %.0f s", self.interval)

@@ -1,6 +1,8 @@
 """The web app: the local chat page, service-card pages and (locally) the WeChat API sandbox."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -14,9 +16,11 @@ from aiohttp.abc import AbstractAccessLogger
 
 from bot.config import Settings
 from bot.db import create_db_engine, make_session_factory
-from bot.web.keys import HTTP, SANDBOX_APP, SESSIONS, SETTINGS
+from bot.feedback.notify import Notifier
+from bot.web.keys import HTTP, NOTIFIER, SANDBOX_APP, SESSIONS, SETTINGS
 from bot.web.routes import STATIC, setup_routes
 from bot.web.views import not_found
+from bot.wechat.api import WeChatClient
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +45,23 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         app[HTTP] = session
         yield
+
+
+async def _notifier(app: web.Application) -> AsyncIterator[None]:
+    """Complainants hear of every change to their tickets (bot.feedback.notify)."""
+    settings = app[SETTINGS]
+    if settings.notify_interval <= 0:
+        yield
+        return
+    async with WeChatClient.from_settings(settings, app[SESSIONS]) as client:
+        notifier = Notifier(client, app[SESSIONS], settings.notify_interval, settings.wechat_template_complaint,
+                            f"{settings.public_url}/chat")
+        app[NOTIFIER] = notifier
+        task = asyncio.create_task(notifier.run())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 @web.middleware
@@ -104,6 +125,7 @@ def create_app(settings: Settings) -> web.Application:
     env.globals["static_version"] = _static_version()
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_http_client)
+    app.cleanup_ctx.append(_notifier)
     local = settings.wechat_api_base == settings.public_url + "/sandbox"
     setup_routes(app, chat_page=local)
     if local:

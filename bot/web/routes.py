@@ -5,13 +5,14 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.console.routes import setup_console
 from bot.web import views
 
 STATIC = Path(__file__).parent / "static"
 
 
 def setup_routes(app: web.Application, chat_page: bool) -> None:
-    """Register the service cards, health and static files, and the local chat page when asked.
+    """Register the service cards, health, static files, the console, and the local chat page when asked.
 
     The chat page signs messages as WeChat for any openid: it exists only beside the sandbox.
     """
@@ -26,3 +27,4 @@ def setup_routes(app: web.Application, chat_page: bool) -> None:
     router.add_get(r"/cards/cadre/{id:\d{1,9}}/photo.svg", views.cadre_photo, name="cadre_photo")
     router.add_get(r"/cards/unit/{id:\d{1,9}}", views.unit_card, name="unit_card")
     router.add_static("/static", STATIC, name="static")
+    setup_console(app)

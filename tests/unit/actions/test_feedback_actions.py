@@ -32,16 +32,20 @@ class Form:
         self.action, self.required = FORMS[form][0](), FORMS[form][1]
         self.slots: dict[str, Any] = {}
         self.requested: Optional[str] = None
+        self.metadata: dict[str, Any] = {}
 
     def tracker(self, text: str, intent: str, entities: list[dict[str, Any]]) -> Tracker:
-        latest = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities}
+        latest = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities,
+                  "metadata": self.metadata}
         slots = {**self.slots, "requested_slot": self.requested}
         return Tracker(self.sender, slots, latest, [{"event": "user", "text": text, "parse_data": latest}],
                        False, None, {"name": self.form}, "action_listen")
 
-    def say(self, text: str, intent: str = "inform", **entities: str) -> tuple[str, list[dict[str, Any]]]:
+    def say(self, text: str, intent: str = "inform", metadata: Optional[dict[str, Any]] = None,
+            **entities: str) -> tuple[str, list[dict[str, Any]]]:
         """The assistant's messages for this turn (validation, then the next question or summary)."""
         ents = [{"entity": k, "value": v} for k, v in entities.items()]
+        self.metadata = metadata or {}
         dispatcher = CollectingDispatcher()
         events = asyncio.run(self.action.run(dispatcher, self.tracker(text, intent, ents), {}))
         for e in events:
@@ -133,20 +137,27 @@ def test_a_complaint_that_says_what_happened_skips_the_question(app_env) -> None
     f = Form("complaint_form")
     f.say("投诉铁西区社保窗口", intent="complain", unit="铁西区社保窗口")
     assert f.requested == "complaint_description"
+    f = Form("complaint_form")
+    reply, _ = f.say("投诉公积金中心，昨天上午去提取公积金，窗口说系统坏了让我下周再来，不用匿名，电话13912345678",
+                     intent="complain", unit="公积金中心")
+    assert f.requested == "feedback_confirmed" and "请确认投诉内容" in reply and "昨天上午" in reply
 
 
 def test_long_description_is_kept_whole_and_no_phone_is_fine(app_env) -> None:
     f = Form("complaint_form")
     f.say("我要投诉公积金中心", intent="complain", unit="公积金中心")
+    reply, _ = f.say("/voice_unrecognised", intent="voice_unrecognised", metadata={"voice_media_id": "MEDIA-V1"})
+    assert "投诉材料" in reply and f.requested == "complaint_description"
     long = "办理公积金提取时工作人员态度敷衍，" * 300  # about 5,000 characters
     f.say(long, intent="complain")
     f.say("记不清了")
     f.say("不匿名")
     reply, _ = f.say("不留", intent="deny")
-    assert "已完整记录" in reply and "联系电话：不留" in reply
+    assert "已完整记录" in reply and "联系电话：不留" in reply and "附件材料：1 件" in reply
     f.say("对", intent="affirm")
     (ticket,) = tickets(f.sender)
     assert ticket.description == long and ticket.contact_phone == "" and not ticket.anonymous
+    assert ticket.evidence == ["MEDIA-V1"]
 
 
 def test_stop_and_help_leave_the_form_to_the_rules(app_env) -> None:

@@ -1,0 +1,1 @@
+"""The web console under /console: unit staff handle their complaints, city administrators oversee everything."""
