@@ -1,7 +1,7 @@
 """Console pages for everyone signed in: sign-in and out, tickets, a unit's ratings and scores."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Awaitable, Optional
 
 from aiohttp import web
 from sqlalchemy.orm import Session
@@ -137,16 +137,8 @@ async def ticket_status(request: web.Request) -> web.Response:
         return await _ticket_page(request, "表单已失效，请刷新后重试", 400, typed)
     change = StatusChange(ticket_id, typed["to_status"], typed["note"], version,
                           SUBSTANTIATED.get(typed["substantiated"]))
-    try:
-        await apply_change(request.app[SESSIONS], me(request), change, client_ip(request))
-    except NotFound:  # another unit's ticket was audited by apply_change
-        return not_found(request)
-    except Conflict as exc:
-        return await _ticket_page(request, str(exc), 409)
-    except InvalidInput as exc:
-        return await _ticket_page(request, str(exc), 400, typed)
-    _notify(request)
-    raise web.HTTPSeeOther(f"/console/tickets/{ticket_id}?saved=1")
+    return await _outcome(request, apply_change(request.app[SESSIONS], me(request), change, client_ip(request)),
+                          ticket_id, typed)
 
 
 async def ticket_reassign(request: web.Request) -> web.Response:
@@ -157,16 +149,8 @@ async def ticket_reassign(request: web.Request) -> web.Response:
     if version is None:
         return await _ticket_page(request, "表单已失效，请刷新后重试", 400, typed)
     change = Reassignment(ticket_id, typed["unit"], typed["reassign_note"], version)
-    try:
-        await apply_reassign(request.app[SESSIONS], me(request), change, client_ip(request))
-    except NotFound:
-        return not_found(request)
-    except Conflict as exc:
-        return await _ticket_page(request, str(exc), 409)
-    except InvalidInput as exc:
-        return await _ticket_page(request, str(exc), 400, typed)
-    _notify(request)
-    raise web.HTTPSeeOther(f"/console/tickets/{ticket_id}?saved=1")
+    return await _outcome(request, apply_reassign(request.app[SESSIONS], me(request), change, client_ip(request)),
+                          ticket_id, typed)
 
 
 async def unit(request: web.Request) -> web.Response:
@@ -182,8 +166,18 @@ async def unit(request: web.Request) -> web.Response:
     return page(request, "unit.html", {"u": data})
 
 
-def _notify(request: web.Request) -> None:
-    """Send the change to the complainant now rather than at the next periodic run."""
+async def _outcome(request: web.Request, change: Awaitable[object], ticket_id: str,
+                   typed: dict[str, str]) -> web.Response:
+    """Apply a ticket change: back to the ticket when done (and tell the complainant now), else say why."""
+    try:
+        await change
+    except NotFound:  # another unit's ticket: audited by the change itself
+        return not_found(request)
+    except Conflict as exc:
+        return await _ticket_page(request, str(exc), 409)
+    except InvalidInput as exc:
+        return await _ticket_page(request, str(exc), 400, typed)
     notifier = request.app.get(NOTIFIER)
-    if notifier is not None:
+    if notifier is not None:  # rather than at the next periodic run
         notifier.kick()
+    raise web.HTTPSeeOther(f"/console/tickets/{ticket_id}?saved=1")

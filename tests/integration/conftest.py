@@ -33,6 +33,25 @@ class RestClient:
             return [m["text"] for m in json.loads(resp.read()) if m.get("text")]
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.fail("浏览器测试需要 /usr/bin/chromium：请运行 scripts/ensure-chromium.sh")
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
 def running_servers(sample_db: Path, tmp: Path, **env: str) -> Iterator[Settings]:
     """The three servers on free loopback ports over the sample directory; ``env`` overrides settings."""
     if not MODEL.exists():

@@ -10,7 +10,6 @@ import re
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,27 +19,11 @@ from bot.config import REPO_ROOT, Settings
 from bot.db.directory import Cadre
 from bot.db.wechat import InboundMessage
 
-playwright_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PHONE = {"width": 390, "height": 844}
 HUNNAN = {"latitude": 41.7183, "longitude": 123.4590}
 SCREENSHOT = REPO_ROOT / "results" / "chat-page.png"
 WAIT_MS = 30_000  # a first turn can be slow on a cold model; the channel answers later by API then
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("浏览器测试需要 /usr/bin/chromium：请运行 scripts/ensure-chromium.sh")
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 class ChatPage:

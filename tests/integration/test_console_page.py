@@ -18,11 +18,7 @@ from bot.web.app import create_app
 from tests.unit.console.conftest import PASSWORD, World, build_world, copy_sample
 from tests.unit.web.conftest import serving, web_settings
 
-playwright_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 860}
 WAIT_MS = 10_000
@@ -47,18 +43,6 @@ def console(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
         loop.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("浏览器测试需要 /usr/bin/chromium：请运行 scripts/ensure-chromium.sh")
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture()

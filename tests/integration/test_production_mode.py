@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, select, text
 
 from bot.config import Settings
 from bot.db import create_db_engine, init_schema, make_session_factory, session_scope
+from bot.db.feedback import Complaint
 from bot.db.wechat import InboundMessage
 from bot.directory.importer import apply
 from bot.wechat import simulate
@@ -82,4 +83,19 @@ def test_a_retried_wechat_message_is_processed_once(production: Settings) -> Non
     engine = create_db_engine(production.database_url)
     with session_scope(make_session_factory(engine)) as s:
         assert len(s.scalars(select(InboundMessage).where(InboundMessage.openid == user)).all()) == 1
+    engine.dispose()
+
+
+def test_a_complaint_across_workers_makes_one_ticket_in_postgresql(production: Settings) -> None:
+    chat = RestClient(production.rasa_port)
+    me = f"prod-c-{uuid.uuid4().hex[:8]}"
+    for line in ("我要投诉", "沈河区税务局", "办税务登记来回跑了五趟，每次都说缺材料", "上周三上午", "不匿名", "不留"):
+        chat.send(me, line)
+    done = "\n".join(chat.send(me, "确认"))
+    assert "工单号 TS" in done
+    assert "已提交" in "\n".join(chat.send(me, "我的投诉处理得怎么样了"))
+    engine = create_db_engine(production.database_url)
+    with session_scope(make_session_factory(engine)) as s:
+        (ticket,) = s.scalars(select(Complaint).where(Complaint.user_id == me)).all()
+        assert ticket.ticket_id in done and "五趟" in ticket.description and ticket.happened == "上周三上午"
     engine.dispose()

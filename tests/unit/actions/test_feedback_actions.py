@@ -7,13 +7,12 @@ from typing import Any, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from actions.feedback import (ActionAskFeedbackConfirmed, ActionCheckComplaint, ValidateComplaintForm,
                               ValidateRatingForm)
 from bot import runtime
 from bot.db import session_scope
-from bot.db.directory import Unit
 from bot.db.feedback import Complaint, Rating
 
 FORMS = {
