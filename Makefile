@@ -31,7 +31,8 @@ $(VENV)/.installed: requirements.txt
 
 setup: $(VENV)/.installed  ## create .venv (Python 3.10) and install the pinned dependencies
 
-$(DB_STAMP): $(VENV)/.installed bot/directory/sample.py bot/directory/sample_units.yml $(wildcard bot/db/*.py)
+$(DB_STAMP): $(VENV)/.installed bot/directory/sample.py bot/directory/sample_units.yml $(wildcard bot/db/*.py) \
+  bot/policies/importer.py $(wildcard bot/policies/sample/*.yml)
 	$(PY) -m bot init-db
 	@touch $@
 

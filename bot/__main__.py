@@ -11,15 +11,38 @@ from bot.errors import InvalidInput
 
 
 def cmd_init_db(_: argparse.Namespace) -> int:
-    """Create the tables and load the bundled sample directory (idempotent)."""
+    """Create the tables and load the bundled sample directory and policies (idempotent)."""
     from bot.directory.importer import apply, numbered
     from bot.directory.sample import sample_rows
+    from bot.policies.importer import load_sample
 
     init_schema(runtime.engine())
     tables = {name: numbered(rows) for name, rows in sample_rows().items()}
     with session_scope(runtime.sessions()) as session:
         report = apply(session, tables)
-    print(f"数据库已就绪（示例数据）：{report.summary()}")
+        policies = load_sample(session)
+    print(f"数据库已就绪（示例数据）：{report.summary()}；{policies.summary()}")
+    return 0
+
+
+def _print_problems(exc: InvalidInput) -> int:
+    print(str(exc), file=sys.stderr)
+    for problem in exc.problems:
+        print(f"  - {problem}", file=sys.stderr)
+    return 1
+
+
+def cmd_import_policies(args: argparse.Namespace) -> int:
+    """Import policy files (YAML or XLSX, docs/policy-format.md): all or nothing."""
+    from bot.policies.importer import import_files
+
+    init_schema(runtime.engine())
+    try:
+        with session_scope(runtime.sessions()) as session:
+            report = import_files(session, [Path(p) for p in args.files])
+    except InvalidInput as exc:
+        return _print_problems(exc)
+    print(f"导入完成：{report.summary()}")
     return 0
 
 
@@ -33,10 +56,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         with session_scope(runtime.sessions()) as session:
             report = apply(session, tables)
     except InvalidInput as exc:
-        print(str(exc), file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  - {problem}", file=sys.stderr)
-        return 1
+        return _print_problems(exc)
     print(f"导入完成：{report.summary()}")
     return 0
 
@@ -122,6 +142,30 @@ def cmd_notify(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_push_policies(args: argparse.Namespace) -> int:
+    """Push new policies to subscribers whose enterprises fit them (the web app also does it every few minutes)."""
+    import asyncio
+
+    from bot.policies.push import push_policies
+    from bot.wechat.api import WeChatClient
+
+    settings = runtime.settings()
+
+    async def run() -> str:
+        if args.dry_run:  # prints each push it would send
+            summary = await push_policies(None, runtime.sessions(), settings.public_url, settings.push_quiet_hours,
+                                          settings.push_daily_cap, dry_run=True)
+            return summary.text(settings.push_quiet_hours)
+        async with WeChatClient.from_settings(settings, runtime.sessions()) as client:
+            summary = await push_policies(client, runtime.sessions(), settings.public_url, settings.push_quiet_hours,
+                                          settings.push_daily_cap)
+            return summary.text(settings.push_quiet_hours)
+
+    init_schema(runtime.engine())
+    print(asyncio.run(run()))
+    return 0
+
+
 def cmd_create_admin(args: argparse.Namespace) -> int:
     """Create a city administrator of the web console (the first one, or another)."""
     from getpass import getpass
@@ -170,6 +214,9 @@ def main(argv: "list[str] | None" = None) -> int:
     p = sub.add_parser("import-directory", help="import XLSX/CSV directory files (all or nothing)")
     p.add_argument("files", nargs="+")
     p.set_defaults(func=cmd_import)
+    p = sub.add_parser("import-policies", help="import YAML/XLSX policy files (all or nothing)")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(func=cmd_import_policies)
     p = sub.add_parser("export-directory", help="export the directory to OUT.xlsx or a folder of CSV files")
     p.add_argument("out")
     p.set_defaults(func=cmd_export)
@@ -179,6 +226,9 @@ def main(argv: "list[str] | None" = None) -> int:
     sub.add_parser("web", help="serve the chat page, service cards and the local WeChat sandbox").set_defaults(func=cmd_web)
     sub.add_parser("wechat-menu", help="publish the custom menu (我要找人 / 评价投诉 / 政策查询)").set_defaults(func=cmd_wechat_menu)
     sub.add_parser("notify", help="send complainants the ticket changes not sent yet").set_defaults(func=cmd_notify)
+    p = sub.add_parser("push-policies", help="push new policies to subscribers whose enterprises fit them")
+    p.add_argument("--dry-run", action="store_true", help="print what would be sent; send and write nothing")
+    p.set_defaults(func=cmd_push_policies)
     sub.add_parser("env", help="print the settings as shell exports").set_defaults(func=cmd_env)
     p = sub.add_parser("create-admin", help="create an administrator of the web console (/console)")
     p.add_argument("--login", required=True)

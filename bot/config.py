@@ -18,6 +18,9 @@
 | SYB_CONSOLE_IDLE_MINUTES | 30 | web console: a session ends after this many minutes without a request |
 | SYB_CONSOLE_MAX_HOURS | 8 | web console: a session ends this many hours after login, however active |
 | SYB_NOTIFY_INTERVAL | 15 | seconds between the web app's runs sending complaint changes to complainants (0: off) |
+| SYB_PUSH_INTERVAL | 600 | seconds between the web app's runs pushing new policies to subscribers (0: off) |
+| SYB_PUSH_QUIET_HOURS | 22:00-08:00 | Beijing time when no policy is pushed (empty: none) |
+| SYB_PUSH_DAILY_CAP | 3 | at most this many policies pushed to one user per Beijing calendar day |
 | WECHAT_TOKEN | syb-local-token | the Official Account's server token (signatures) |
 | WECHAT_APP_ID | wx00000000000local | AppID |
 | WECHAT_APP_SECRET | local-secret | AppSecret (access_token) |
@@ -60,6 +63,9 @@ class Settings:
     console_idle_minutes: int
     console_max_hours: int
     notify_interval: float
+    push_interval: float
+    push_quiet_hours: str
+    push_daily_cap: int
     wechat_token: str
     wechat_app_id: str
     wechat_app_secret: str
@@ -95,6 +101,9 @@ class Settings:
             console_idle_minutes=int(env.get("SYB_CONSOLE_IDLE_MINUTES", "30")),
             console_max_hours=int(env.get("SYB_CONSOLE_MAX_HOURS", "8")),
             notify_interval=float(env.get("SYB_NOTIFY_INTERVAL", "15")),
+            push_interval=float(env.get("SYB_PUSH_INTERVAL", "600")),
+            push_quiet_hours=env.get("SYB_PUSH_QUIET_HOURS", "22:00-08:00"),
+            push_daily_cap=int(env.get("SYB_PUSH_DAILY_CAP", "3")),
             wechat_token=env.get("WECHAT_TOKEN", "syb-local-token"),
             wechat_app_id=env.get("WECHAT_APP_ID", "wx00000000000local"),
             wechat_app_secret=env.get("WECHAT_APP_SECRET", "local-secret"),
@@ -140,6 +149,9 @@ class Settings:
             "SYB_CONSOLE_IDLE_MINUTES": str(self.console_idle_minutes),
             "SYB_CONSOLE_MAX_HOURS": str(self.console_max_hours),
             "SYB_NOTIFY_INTERVAL": str(self.notify_interval),
+            "SYB_PUSH_INTERVAL": str(self.push_interval),
+            "SYB_PUSH_QUIET_HOURS": self.push_quiet_hours,
+            "SYB_PUSH_DAILY_CAP": str(self.push_daily_cap),
             "WECHAT_TOKEN": self.wechat_token,
             "WECHAT_APP_ID": self.wechat_app_id,
             "WECHAT_APP_SECRET": self.wechat_app_secret,

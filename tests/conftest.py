@@ -1,4 +1,4 @@
-"""Shared fixtures: a database loaded with the sample directory, its index, PostgreSQL."""
+"""Shared fixtures: a database loaded with the sample directory and policies, its index, PostgreSQL."""
 from __future__ import annotations
 
 import os
@@ -18,6 +18,7 @@ from bot.directory.importer import apply, numbered
 from bot.directory.sample import sample_rows
 from bot.directory.search import DirectoryIndex
 from bot.nlp.dictionary import build_dictionary
+from bot.policies.importer import load_sample
 
 PG_ADMIN_URL = os.environ.get("SYB_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
@@ -29,13 +30,14 @@ def sample_tables() -> dict[str, NumberedRows]:
 
 @pytest.fixture(scope="session")
 def sample_db(tmp_path_factory: pytest.TempPathFactory, sample_tables: dict[str, NumberedRows]) -> Path:
-    """A SQLite file with the sample directory and its jieba dictionary beside it."""
+    """A SQLite file with the sample directory and policies and its jieba dictionary beside it."""
     folder = tmp_path_factory.mktemp("sample-db")
     engine = create_db_engine(f"sqlite:///{folder / 'syb.db'}")
     init_schema(engine)
     factory = make_session_factory(engine)
     with session_scope(factory) as session:
         apply(session, sample_tables)
+        load_sample(session)
         build_dictionary(session, folder / "jieba")
     engine.dispose()
     return folder

@@ -35,6 +35,7 @@ def init_schema(engine: Engine) -> None:
     import bot.db.console  # noqa: F401  (registers the models)
     import bot.db.directory  # noqa: F401
     import bot.db.feedback  # noqa: F401
+    import bot.db.policies  # noqa: F401
     import bot.db.users  # noqa: F401
     import bot.db.wechat  # noqa: F401
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.directory import Cadre, Matter, Unit
+from bot.db.policies import POLICY_CATEGORIES, Policy
 from bot.nlp.text import DISTRICT_FORMS
 
 DICT_FILE = "userdict.txt"
@@ -15,11 +16,6 @@ DICT_FILE = "userdict.txt"
 SERVICE_WORDS = (
     "营商局", "营商环境", "政务服务", "政务服务中心", "便民服务中心", "办事大厅", "服务大厅",
     "服务态度", "熟练程度", "转人工", "人工客服", "电子名片", "服务名片",
-)
-# The contract's 18 high-frequency policy categories.
-POLICY_CATEGORIES = (
-    "减税降费", "补助补贴", "企业扶持", "融资信贷", "稳岗就业", "人才引进", "科技创新", "社会保险", "知识产权",
-    "市场准入", "工程建设", "外贸外资", "招商引资", "创业扶持", "节能环保", "产业发展", "商贸消费", "交通物流",
 )
 
 
@@ -32,6 +28,8 @@ def vocabulary(session: Session) -> tuple[list[str], list[str]]:
             words.add(short)
     for name, synonyms in session.execute(select(Matter.name, Matter.synonyms)):
         words.update([name, *(synonyms or [])])
+    for short_title, keywords in session.execute(select(Policy.short_title, Policy.keywords)):
+        words.update([short_title, *(keywords or [])])
     names = set(session.scalars(select(Cadre.name).distinct()))
     return sorted(w for w in words if len(w) > 1), sorted(names - words)
 

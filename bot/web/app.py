@@ -17,6 +17,7 @@ from aiohttp.abc import AbstractAccessLogger
 from bot.config import Settings
 from bot.db import create_db_engine, make_session_factory
 from bot.feedback.notify import Notifier
+from bot.policies.push import PolicyPusher
 from bot.web.keys import HTTP, NOTIFIER, SANDBOX_APP, SESSIONS, SETTINGS
 from bot.web.routes import STATIC, setup_routes
 from bot.web.views import not_found
@@ -58,6 +59,22 @@ async def _notifier(app: web.Application) -> AsyncIterator[None]:
                             f"{settings.public_url}/chat")
         app[NOTIFIER] = notifier
         task = asyncio.create_task(notifier.run())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _policy_pusher(app: web.Application) -> AsyncIterator[None]:
+    """Subscribers receive new policies their enterprises fit (bot.policies.push)."""
+    settings = app[SETTINGS]
+    if settings.push_interval <= 0:
+        yield
+        return
+    async with WeChatClient.from_settings(settings, app[SESSIONS]) as client:
+        pusher = PolicyPusher(client, app[SESSIONS], settings.push_interval, settings.public_url,
+                              settings.push_quiet_hours, settings.push_daily_cap)
+        task = asyncio.create_task(pusher.run())
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -126,6 +143,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_http_client)
     app.cleanup_ctx.append(_notifier)
+    app.cleanup_ctx.append(_policy_pusher)
     local = settings.wechat_api_base == settings.public_url + "/sandbox"
     setup_routes(app, chat_page=local)
     if local:

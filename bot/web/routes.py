@@ -7,6 +7,7 @@ from aiohttp import web
 
 from bot.console.routes import setup_console
 from bot.web import views
+from bot.web.policy_views import add_policy_routes
 
 STATIC = Path(__file__).parent / "static"
 
@@ -26,5 +27,6 @@ def setup_routes(app: web.Application, chat_page: bool) -> None:
     router.add_get(r"/cards/cadre/{id:\d{1,9}}", views.cadre_card, name="cadre_card")
     router.add_get(r"/cards/cadre/{id:\d{1,9}}/photo.svg", views.cadre_photo, name="cadre_photo")
     router.add_get(r"/cards/unit/{id:\d{1,9}}", views.unit_card, name="unit_card")
+    add_policy_routes(router)
     router.add_static("/static", STATIC, name="static")
     setup_console(app)

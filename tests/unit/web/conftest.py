@@ -29,7 +29,8 @@ async def serving(app: web.Application) -> AsyncIterator[str]:
 def web_settings(database: str, **env: Optional[str]) -> Settings:
     """Settings of a web app on ``database``; ``env`` adds or (with None) drops variables."""
     base = {"SYB_DATABASE_URL": database, "SYB_WEB_PORT": "18999", "SYB_RASA_PORT": "9",
-            "WECHAT_TOKEN": "web-test-token", "WECHAT_APP_ID": "wxwebtest0000001", "SYB_NOTIFY_INTERVAL": "0"}
+            "WECHAT_TOKEN": "web-test-token", "WECHAT_APP_ID": "wxwebtest0000001", "SYB_NOTIFY_INTERVAL": "0",
+            "SYB_PUSH_INTERVAL": "0"}
     base.update({k: v for k, v in env.items() if v is not None})
     return Settings.from_env(base)
 

@@ -1,0 +1,315 @@
+"""Policy questions, enterprise registration, recommendations and push subscriptions: read, call bot.policies, reply."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Optional
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import entity, in_thread, user_text
+from bot import runtime
+from bot.db import session_scope
+from bot.db.policies import POLICY_CATEGORIES
+from bot.errors import InvalidInput
+from bot.feedback.answers import declines_phone, is_correction, phone_answer, says_yes
+from bot.nlp.text import find_district
+from bot.policies import enterprises as ent
+from bot.policies.answers import answer_question
+from bot.policies.cards import category_news, policy_news
+from bot.policies.recommend import recommend
+from bot.policies.eligibility import reason_text
+from bot.policies.subscriptions import subscribe, unsubscribe
+from bot.replies import render
+from bot.workdays import china_today
+
+MAX_TEXT = 300
+LEAVE = {"stop", "human_handoff", "goodbye", "help", "bot_challenge"}
+ENTERPRISE_SLOTS = ["company_name", "credit_code", "enterprise_industry", "enterprise_size", "enterprise_district",
+                    "enterprise_founded", "enterprise_tags", "enterprise_contact", "enterprise_confirmed"]
+UNKNOWN_YEAR = 0  # "不清楚" when asked the founding year
+NO_CONTACT = "-"
+_EDIT = re.compile(r"修改|更改|变更|更新|改一下|改成|改为|编辑")
+_COMPANY = re.compile(r"[\u4e00-\u9fff（）()A-Za-z0-9·]{2,60}(有限责任公司|股份有限公司|有限公司|公司|集团|厂|店|中心|"
+                      r"合作社|工作室|事务所|商行|门市部|经营部|研究院|医院|学校|酒店|饭店)")
+_COMPANY_PREFIX = re.compile(r"^(我们|我|咱们?)?(公司|企业|单位)?(名称|名字|全称)?(是|叫|为)?[:：]?")
+
+
+def _intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def _categories(tracker: Tracker, text: str) -> list[str]:
+    named = {str(v) for v in tracker.get_latest_entity_values("policy_category")}
+    return [c for c in POLICY_CATEGORIES if c in named or c in text]
+
+
+class ActionAnswerPolicy(Action):
+    """Answer a policy question from the right policy's FAQ, keeping the policy as context for follow-ups."""
+
+    def name(self) -> str:
+        return "action_answer_policy"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        text = user_text(tracker)[:MAX_TEXT]
+        if not text:
+            dispatcher.utter_message(text=render("policy_ask"))
+            return []
+        categories = _categories(tracker, text)
+        settings = runtime.settings()
+        index = await in_thread(runtime.policy_index)
+        answer = answer_question(index, text, china_today(), settings.public_url, settings.service_hotline,
+                                 context_code=tracker.get_slot("policy_code"),
+                                 previous=tracker.get_slot("policy_question") or "",
+                                 category=categories[0] if len(categories) == 1 else None)
+        dispatcher.utter_message(text=answer.text)
+        if answer.policy is not None:
+            dispatcher.utter_message(json_message={"news": policy_news(answer.policy, settings.public_url)})
+        elif answer.category is not None:
+            count = sum(1 for p in index.policies if p.category == answer.category)
+            news = category_news(answer.category, count, settings.public_url)
+            dispatcher.utter_message(json_message={"news": news})
+        if answer.policy is None:
+            return [SlotSet("policy_code", None), SlotSet("policy_question", None)]
+        return [SlotSet("policy_code", answer.policy.code), SlotSet("policy_question", answer.question or text)]
+
+
+# ---- enterprise registration -------------------------------------------------------------------------
+
+def _profile_from_slots(tracker: Tracker) -> ent.Profile:
+    founded = tracker.get_slot("enterprise_founded")
+    contact = tracker.get_slot("enterprise_contact") or NO_CONTACT
+    return ent.Profile(
+        name=tracker.get_slot("company_name") or "", credit_code=tracker.get_slot("credit_code") or "",
+        industry=tracker.get_slot("enterprise_industry") or "", size=tracker.get_slot("enterprise_size") or "",
+        district=tracker.get_slot("enterprise_district") or "",
+        founded_year=int(founded) if founded not in (None, UNKNOWN_YEAR) else None,
+        tags=list(tracker.get_slot("enterprise_tags") or []),
+        contact_phone="" if contact == NO_CONTACT else contact)
+
+
+def _company_name(text: str, tracker: Tracker) -> Optional[str]:
+    named = entity(tracker, "company_name")
+    if named and len(named) >= 4:
+        return named
+    match = _COMPANY.search(text)
+    return _COMPANY_PREFIX.sub("", match.group(0)) if match else None
+
+
+def _profile_answers(text: str, tracker: Tracker) -> dict[str, Any]:
+    """Every registration answer this message gives, whichever question was asked."""
+    today = china_today()
+    found: dict[str, Any] = {}
+    name = _company_name(text, tracker)
+    if name:
+        found["company_name"] = name
+    code = ent.credit_code_in(text)
+    if code and ent.valid_credit_code(code):
+        found["credit_code"] = code
+    industry = ent.industry_of(entity(tracker, "industry") or "") or ent.industry_of(text)
+    if industry:
+        found["enterprise_industry"] = industry
+    size = ent.size_of(text)
+    if size:
+        found["enterprise_size"] = size
+    district = find_district(text)
+    if district:
+        found["enterprise_district"] = district
+    year = ent.founded_year_of(text, today)
+    if year:
+        found["enterprise_founded"] = year
+    tags = ent.tags_of(text)
+    if tags:
+        found["enterprise_tags"] = tags
+    phone, _ = phone_answer(text)
+    if phone:
+        found["enterprise_contact"] = phone
+    return found
+
+
+class ValidateEnterpriseForm(FormValidationAction):
+    """Takes every answer a message gives; re-asks clearly when the asked one is missing or wrong."""
+
+    def name(self) -> str:
+        return "validate_enterprise_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        requested = tracker.get_slot("requested_slot")
+        if _intent(tracker) in LEAVE:
+            return []
+        text = user_text(tracker)[:MAX_TEXT]
+        slots = _profile_answers(text, tracker)
+        if requested == "company_name" and "company_name" not in slots and 2 <= len(text) <= 60:
+            slots["company_name"] = _COMPANY_PREFIX.sub("", text).strip() or None
+        elif requested == "credit_code" and "credit_code" not in slots:
+            dispatcher.utter_message(text=render("credit_code_invalid" if ent.credit_code_in(text) else "credit_code_format"))
+        elif requested == "enterprise_founded" and "enterprise_founded" not in slots and re.search("不清楚|不知道|忘了|跳过", text):
+            slots["enterprise_founded"] = UNKNOWN_YEAR
+        elif requested == "enterprise_tags" and "enterprise_tags" not in slots and ent.NO_TAGS.match(text):
+            slots["enterprise_tags"] = []
+        elif requested == "enterprise_contact" and "enterprise_contact" not in slots:
+            if declines_phone(text):
+                slots["enterprise_contact"] = NO_CONTACT
+            elif phone_answer(text)[1]:
+                dispatcher.utter_message(text=render("phone_invalid"))
+        elif requested == "enterprise_confirmed":
+            if slots:
+                dispatcher.utter_message(text=render("enterprise_changed"))
+            elif says_yes(text) or _intent(tracker) == "affirm":
+                slots["enterprise_confirmed"] = await self._submit(dispatcher, tracker)
+            elif is_correction(text) or _intent(tracker) == "deny":
+                dispatcher.utter_message(text=render("enterprise_what_to_change"))
+        if requested in ENTERPRISE_SLOTS and requested not in slots:
+            if requested not in ("credit_code", "enterprise_contact", "enterprise_confirmed"):
+                dispatcher.utter_message(text=render(f"{requested}_unclear"))
+            slots[requested] = None  # answered, not filled: the form asks again instead of rejecting the turn
+        return [SlotSet(k, v) for k, v in slots.items()]
+
+    async def _submit(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[bool]:
+        profile = _profile_from_slots(tracker)
+
+        def work() -> str:
+            with session_scope(runtime.sessions()) as session:
+                return ent.register(session, tracker.sender_id, profile, china_today()).name
+
+        try:
+            name = await in_thread(work)
+        except InvalidInput as exc:
+            dispatcher.utter_message(text=render("enterprise_invalid", problems="；".join(exc.problems)))
+            return None
+        dispatcher.utter_message(text=render("enterprise_registered", name=name))
+        return True
+
+
+class ActionAskEnterpriseConfirmed(Action):
+    """Show what will be registered and ask for confirmation."""
+
+    def name(self) -> str:
+        return "action_ask_enterprise_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        p = _profile_from_slots(tracker)
+        dispatcher.utter_message(text=render(
+            "enterprise_summary", name=p.name, code=p.credit_code, industry=p.industry, size=p.size,
+            district=p.district, founded=f"{p.founded_year}年" if p.founded_year else "未填写",
+            tags="、".join(p.tags) or "无", contact=p.contact_phone or "未留"))
+        return []
+
+
+class ActionStartEnterprise(Action):
+    """Start registration clean, or, when the user asks to change a bound enterprise, from its profile."""
+
+    def name(self) -> str:
+        return "action_start_enterprise"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        events = [SlotSet(s, None) for s in ENTERPRISE_SLOTS]
+        text = user_text(tracker)
+        if not _EDIT.search(text):
+            return events
+
+        def work() -> Optional[ent.Profile]:
+            with session_scope(runtime.sessions()) as session:
+                bound = ent.bound_enterprises(session, tracker.sender_id)
+                named = next((e for e in bound if e.name in text or e.credit_code in text.upper()), None)
+                chosen = named or (bound[0] if bound else None)
+                return ent.profile_of(chosen) if chosen else None
+
+        profile = await in_thread(work)
+        if profile is None:
+            return events
+        dispatcher.utter_message(text=render("enterprise_editing", name=profile.name))
+        values = {"company_name": profile.name, "credit_code": profile.credit_code,
+                  "enterprise_industry": profile.industry, "enterprise_size": profile.size,
+                  "enterprise_district": profile.district,
+                  "enterprise_founded": profile.founded_year or UNKNOWN_YEAR, "enterprise_tags": profile.tags,
+                  "enterprise_contact": profile.contact_phone or NO_CONTACT}
+        values.update({k: v for k, v in _profile_answers(text, tracker).items() if k != "credit_code"})
+        return [SlotSet(k, values.get(k)) for k in ENTERPRISE_SLOTS]
+
+
+class ActionResetEnterprise(Action):
+    def name(self) -> str:
+        return "action_reset_enterprise"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        return [SlotSet(s, None) for s in ENTERPRISE_SLOTS]
+
+
+# ---- recommendations and pushes --------------------------------------------------------------------
+
+class ActionRecommendPolicy(Action):
+    """The policies the user's enterprise qualifies for, each with the reason it fits."""
+
+    def name(self) -> str:
+        return "action_recommend_policy"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        text = user_text(tracker)
+        categories = _categories(tracker, text)
+        public_url = runtime.settings().public_url
+
+        def work() -> Optional[str]:
+            with session_scope(runtime.sessions()) as session:
+                bound = ent.bound_enterprises(session, tracker.sender_id)
+                if not bound:
+                    return None
+                enterprise = next((e for e in bound if e.name in text), bound[0])
+                found = recommend(session, enterprise, china_today(), limit=5,
+                                  category=categories[0] if len(categories) == 1 else None)
+                if not found:
+                    return render("recommend_none", name=enterprise.name, url=f"{public_url}/policies")
+                lines = "\n".join(
+                    f"{i}. {r.policy.short_title or r.policy.title}（{reason_text(r.fit)}）\n   {public_url}/policies/{r.policy.code}"
+                    for i, r in enumerate(found, 1))
+                others = "\n" + render("recommend_others", names="、".join(e.name for e in bound if e is not enterprise)) \
+                    if len(bound) > 1 else ""
+                return render("recommend_list", name=enterprise.name, lines=lines) + others
+
+        reply = await in_thread(work)
+        dispatcher.utter_message(text=reply or render("register_first"))
+        return []
+
+
+class ActionSubscribePush(Action):
+    def name(self) -> str:
+        return "action_subscribe_push"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        categories = _categories(tracker, user_text(tracker))
+        cap = runtime.settings().push_daily_cap
+        quiet = runtime.settings().push_quiet_hours
+
+        def work() -> Optional[str]:
+            with session_scope(runtime.sessions()) as session:
+                if not ent.bound_enterprises(session, tracker.sender_id):
+                    return None
+                sub = subscribe(session, tracker.sender_id, categories)
+                which = "、".join(sub.categories) if sub.categories else "全部18类"
+                return render("push_subscribed", categories=which, cap=cap, quiet=quiet)
+
+        reply = await in_thread(work)
+        dispatcher.utter_message(text=reply or render("register_first"))
+        return []
+
+
+class ActionUnsubscribePush(Action):
+    def name(self) -> str:
+        return "action_unsubscribe_push"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        categories = _categories(tracker, user_text(tracker))
+
+        def work() -> str:
+            with session_scope(runtime.sessions()) as session:
+                sub = unsubscribe(session, tracker.sender_id, categories)
+                if sub is None:
+                    return render("push_not_subscribed")
+                if sub.active:
+                    return render("push_narrowed", removed="、".join(categories), categories="、".join(sub.categories))
+                return render("push_unsubscribed")
+
+        dispatcher.utter_message(text=await in_thread(work))
+        return []

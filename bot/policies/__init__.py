@@ -1,0 +1,1 @@
+"""Policies: the store, question answering, enterprises, eligibility, recommendation and push."""

@@ -1,0 +1,101 @@
+"""Answer a policy question: the specific answer from the right policy, with its issuer, phone and page.
+
+Follow-ups keep the context: a question about the same policy ("那怎么申请？") is looked up in that
+policy first, and an elliptical one ("二级呢？") replaces its part of the previous question.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Optional
+
+from bot.policies.cards import category_url, policy_url
+from bot.policies.search import PolicyEntry, PolicyHit, PolicyIndex, follow_up_query
+from bot.replies import render
+
+FAQ_COVERAGE = 0.4  # share of the question's bigrams a frequent question must share to be the answer
+FOUND_COVERAGE = 0.5  # share of the question's bigrams a policy must contain to be about it
+APPLY_WORDS = re.compile(r"怎么申请|如何申请|咋申请|怎么办理|如何办理|咋办|去哪|在哪|流程|步骤|手续|材料")
+FOLLOW_UP = re.compile(r"^(那|那么|那个|还有|另外|再问一下)|呢[？?。！!]*$")
+LIST_WORDS = re.compile(r"有(什么|哪些|啥)|都有|哪些政策|什么政策|啥政策|政策有|列出|介绍")
+
+
+@dataclass
+class PolicyAnswer:
+    """What to tell the user, and the context to keep for the next question."""
+
+    text: str
+    policy: Optional[PolicyEntry] = None  # the policy answered about (context for follow-ups)
+    question: str = ""  # the question as understood (context for elliptical follow-ups)
+    listed: list[PolicyEntry] = field(default_factory=list)  # policies of a category listing
+    category: Optional[str] = None
+
+
+def _footer(policy: PolicyEntry, public_url: str, today: date) -> str:
+    status = render("policy_expired", date=_cn_date(policy.expires_on)) if policy.expires_on and policy.expired(today) else ""
+    return render("policy_footer", issuer=policy.issuer, phone=policy.answer_phone,
+                  url=policy_url(policy.code, public_url), status=status)
+
+
+def _cn_date(day: Optional[date]) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+
+
+def _faq_answer(hit: PolicyHit, question: str, public_url: str, today: date) -> PolicyAnswer:
+    assert hit.faq is not None
+    text = render("policy_faq", title=hit.policy.short_title, answer=hit.faq.answer) + _footer(hit.policy, public_url, today)
+    return PolicyAnswer(text, hit.policy, question)
+
+
+def _overview(policy: PolicyEntry, question: str, public_url: str, today: date) -> PolicyAnswer:
+    """The interpretation's first paragraph, or the steps when the user asks how to apply."""
+    if APPLY_WORDS.search(question) and policy.steps:
+        body = render("policy_steps", steps="\n".join(f"{i}. {s}" for i, s in enumerate(policy.steps, 1)))
+    else:
+        body = policy.interpretation.strip().split("\n")[0]
+    text = render("policy_faq", title=policy.short_title, answer=body) + _footer(policy, public_url, today)
+    return PolicyAnswer(text, policy, question)
+
+
+def _listing(hits: list[PolicyHit], category: str, public_url: str, today: date) -> PolicyAnswer:
+    current = [h.policy for h in hits if not h.policy.expired(today)][:5]
+    lines = "\n".join(f"{i}. {p.short_title}（{p.issuer}）" for i, p in enumerate(current, 1))
+    text = render("policy_list", category=category, lines=lines, url=category_url(category, public_url))
+    return PolicyAnswer(text, current[0] if len(current) == 1 else None, "", current, category)
+
+
+def answer_question(index: PolicyIndex, question: str, today: date, public_url: str, hotline: str,
+                    context_code: Optional[str] = None, previous: str = "",
+                    category: Optional[str] = None) -> PolicyAnswer:
+    """The best answer to ``question`` given the policy talked about before (``context_code``)."""
+    question = question.strip()
+    context = index.by_code.get(context_code or "")
+    if context is not None and (FOLLOW_UP.search(question) or len(question) <= 8):
+        rewritten = follow_up_query(previous, question)
+        asked = rewritten or question
+        [hit] = index.search(asked, today, within=context.code, limit=1) or [None]
+        if hit is not None and hit.faq is not None and index.faq_coverage(asked, hit.faq) >= FAQ_COVERAGE:
+            return _faq_answer(hit, asked, public_url, today)
+        if rewritten is None and APPLY_WORDS.search(question):
+            return _overview(context, question, public_url, today)
+    if category and (LIST_WORDS.search(question) or len(question) <= len(category) + 6):
+        hits = index.search(question, today, category=category, limit=20) or [
+            PolicyHit(p, 0.0, None, 0.0) for p in index.policies if p.category == category]
+        if hits:
+            return _listing(hits, category, public_url, today)
+    hits = index.search(question, today)
+    if not hits or hits[0].coverage < FOUND_COVERAGE:
+        return not_found(hits[0].policy if hits and hits[0].coverage > 0 else None, hotline)
+    top = hits[0]
+    if top.faq is not None and index.faq_coverage(question, top.faq) >= FAQ_COVERAGE:
+        return _faq_answer(top, question, public_url, today)
+    return _overview(top.policy, question, public_url, today)
+
+
+def not_found(likely: Optional[PolicyEntry], hotline: str) -> PolicyAnswer:
+    """An honest "not found", with the phone of the unit most likely to know, or the hotline."""
+    if likely is not None:
+        return PolicyAnswer(render("policy_not_found_unit", issuer=likely.issuer, phone=likely.answer_phone,
+                                   hotline=hotline))
+    return PolicyAnswer(render("policy_not_found", hotline=hotline))

@@ -1,0 +1,45 @@
+"""Policies recommended to an enterprise, best fitting first, with the reasons they fit."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Optional
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql import Select
+
+from bot.db.policies import Enterprise, EnterpriseBinding, Policy
+from bot.policies.eligibility import Fit, check
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A policy (issuer loaded) and how the enterprise fits it."""
+
+    policy: Policy
+    fit: Fit
+
+
+def in_force_query(today: date, category: Optional[str] = None) -> Select:
+    """SELECT of the policies in force on ``today`` (of one category, or all)."""
+    query = select(Policy).where(Policy.effective_on <= today,
+                                 or_(Policy.expires_on.is_(None), Policy.expires_on >= today))
+    return query.where(Policy.category == category) if category is not None else query
+
+
+def recommend(session: Session, enterprise: Enterprise, today: date, limit: int = 5,
+              category: Optional[str] = None) -> list[Recommendation]:
+    """Up to ``limit`` policies in force that ``enterprise`` is eligible for, by score and then newest."""
+    policies = session.scalars(in_force_query(today, category).options(selectinload(Policy.issuer)))
+    found = [Recommendation(p, fit) for p in policies if (fit := check(p, enterprise, today)) is not None]
+    found.sort(key=lambda r: (-r.fit.score, -r.policy.issued_on.toordinal(), -r.policy.id))
+    return found[:limit]
+
+
+def enterprises_of(session: Session, user_id: str) -> list[Enterprise]:
+    """The enterprises ``user_id`` has bound, the newest binding first."""
+    return list(session.scalars(
+        select(Enterprise).join(EnterpriseBinding, EnterpriseBinding.enterprise_id == Enterprise.id)
+        .where(EnterpriseBinding.user_id == user_id)
+        .order_by(EnterpriseBinding.created_at.desc(), EnterpriseBinding.id.desc())))

@@ -1,0 +1,184 @@
+"""Policy retrieval: which policy and which of its frequent questions a user's question is about.
+
+Policies (hundreds, with their FAQ) are held in memory. Two BM25 indexes over jieba words and
+character bigrams: one over each FAQ pair (question weighted over answer, with the policy's names),
+one over each policy (names and keywords weighted over interpretation and text). A policy ranks by
+both; the answer is its best FAQ when that FAQ covers the question well enough.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Optional, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.db.policies import Policy
+from bot.nlp.bm25 import BM25
+from bot.nlp.text import bigrams, normalise
+from bot.nlp.tokenize import words
+
+# Words of every question that say nothing about which policy is meant.
+STOP = frozenset("""
+我 我们 咱 咱们 你 你们 他 的 了 吗 呢 吧 啊 呀 嘛 么 哈 是 有 在 和 与 及 或 就 都 也 还 要 想 能 会 可以 能不能 可不可以
+什么 啥 怎么 咋 怎样 怎么样 如何 哪些 哪个 哪里 哪儿 多少 几 是否 有没有 是不是 请问 问 问一下 一下 咨询 了解 知道 告诉
+现在 目前 这个 那个 那 这 个 政策 规定 文件 有关 相关 关于 一个 给 让 被 对 从 到 跟 为 吧 呗 嘎哈 干啥 怎么办 办法
+""".split())
+# Colloquial ways of asking, mapped to the wording frequent questions use (both sides are mapped).
+PARAPHRASES: tuple[tuple[str, str], ...] = tuple((re.compile(a), b) for a, b in (
+    (r"啥时候|什么时间|何时|几时|多会儿|哪天", "什么时候"),
+    (r"(去|到|上)?(哪里|哪儿|哪)(去)?(办理|办)", "在哪里办理"),
+    (r"出钱|掏钱|给钱|买单|拿钱", "支付"),
+    (r"多少钱|几块钱|多钱|给多少|发多少|补多少", "多少"),
+    (r"咋样|怎样|如何|咋", "怎么"),
+    (r"需要啥|要啥|带啥|得带", "需要什么"),
+    (r"啥", "什么"),
+    (r"申领|领取", "申请"),
+    (r"能不能|可不可以|能否|可否", "能"),
+    (r"小微企业|小微", "小型微型企业"),
+))
+EXPIRED_FACTOR = 0.6  # an expired policy still answers, but after the ones in force
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    position: int
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class PolicyEntry:
+    """What retrieval and answers need of a policy."""
+
+    id: int
+    code: str
+    title: str
+    short_title: str
+    category: str
+    issuer_id: int
+    issuer: str
+    answer_phone: str
+    keywords: tuple[str, ...]
+    interpretation: str
+    steps: tuple[str, ...]
+    effective_on: date
+    expires_on: Optional[date]
+    faqs: tuple[FaqEntry, ...]
+
+    def expired(self, today: date) -> bool:
+        return self.expires_on is not None and self.expires_on < today
+
+
+@dataclass(frozen=True)
+class PolicyHit:
+    policy: PolicyEntry
+    score: float
+    faq: Optional[FaqEntry]  # the frequent question answering the query, when one does
+    coverage: float  # share of the query's informative bigrams the policy's text contains (1 when it is named)
+
+
+def canon(text: str) -> str:
+    """``text`` normalised, with colloquial question wording mapped to the FAQ's."""
+    text = normalise(text)
+    for pattern, replacement in PARAPHRASES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class PolicyIndex:
+    """All policies and their FAQ, ranked against questions."""
+
+    def __init__(self, policies: Sequence[PolicyEntry], dict_file: Optional[str] = None) -> None:
+        self.dict_file = dict_file
+        self.policies = list(policies)
+        self.by_code = {p.code: p for p in self.policies}
+        self.faq_owner: list[tuple[int, FaqEntry]] = []
+        faq_docs: list[list[str]] = []
+        policy_docs: list[list[str]] = []
+        self.vocab: list[set[str]] = []
+        self.names: list[tuple[str, ...]] = []  # short title and keywords, normalised
+        for i, p in enumerate(self.policies):
+            names = " ".join((p.short_title, *p.keywords))
+            for faq in p.faqs:
+                self.faq_owner.append((i, faq))
+                faq_docs.append(self.terms(faq.question) * 2 + self.terms(faq.answer) + self.terms(names))
+            body = self.terms(f"{p.title} {names}") * 2 + self.terms(p.interpretation)
+            policy_docs.append(body)
+            self.vocab.append(set(bigrams(canon(" ".join(
+                (p.title, names, p.interpretation, *(f"{f.question}{f.answer}" for f in p.faqs)))))))
+            self.names.append(tuple(n for n in {normalise(x) for x in (p.short_title, *p.keywords)} if len(n) > 1))
+        self.faq_bm25 = BM25(faq_docs)
+        self.policy_bm25 = BM25(policy_docs)
+
+    @classmethod
+    def load(cls, session: Session, dict_file: Optional[str] = None) -> "PolicyIndex":
+        rows = session.scalars(select(Policy).options(selectinload(Policy.faqs), selectinload(Policy.issuer))
+                               .order_by(Policy.id))
+        return cls([PolicyEntry(
+            id=p.id, code=p.code, title=p.title, short_title=p.short_title or p.title, category=p.category,
+            issuer_id=p.issuer_id, issuer=p.issuer.name, answer_phone=p.answer_phone,
+            keywords=tuple(p.keywords or ()), interpretation=p.interpretation, steps=tuple(p.steps or ()),
+            effective_on=p.effective_on, expires_on=p.expires_on,
+            faqs=tuple(FaqEntry(f.position, f.question, f.answer) for f in p.faqs),
+        ) for p in rows], dict_file)
+
+    def terms(self, text: str) -> list[str]:
+        """Informative jieba words and character bigrams of ``text``."""
+        clean = canon(text)
+        tokens = [w for w in words(clean, self.dict_file) if w not in STOP]
+        return tokens + [b for b in bigrams(clean) if b not in STOP]
+
+    def informative(self, text: str) -> set[str]:
+        """The query's bigrams that are not made only of stop words or stop characters."""
+        return {b for b in bigrams(canon(text)) if b not in STOP and not (b[0] in STOP and b[1:] in STOP)}
+
+    def search(self, query: str, today: date, within: Optional[str] = None, category: Optional[str] = None,
+               limit: int = 5) -> list[PolicyHit]:
+        """Policies best matching ``query`` (only ``within`` / one ``category`` when given), best first."""
+        terms = self.terms(query)
+        text = normalise(query)
+        if not terms:
+            return []
+        allowed = {i for i, p in enumerate(self.policies)
+                   if (within is None or p.code == within) and (category is None or p.category == category)}
+        best_faq: dict[int, tuple[float, FaqEntry]] = {}
+        for doc, score in self.faq_bm25.scores(terms).items():
+            owner, faq = self.faq_owner[doc]
+            if owner in allowed and score > best_faq.get(owner, (0.0, faq))[0]:
+                best_faq[owner] = (score, faq)
+        policy_scores = {i: s for i, s in self.policy_bm25.scores(terms).items() if i in allowed}
+        wanted = self.informative(query)
+        hits = []
+        for i in set(best_faq) | set(policy_scores):
+            policy = self.policies[i]
+            faq_score, faq = best_faq.get(i, (0.0, None))
+            score = faq_score + 0.5 * policy_scores.get(i, 0.0)
+            if policy.expired(today):
+                score *= EXPIRED_FACTOR
+            coverage = len(wanted & self.vocab[i]) / len(wanted) if wanted else 0.0
+            named = any(n in text for n in self.names[i])
+            hits.append(PolicyHit(policy, score, faq, 1.0 if named else coverage))
+        hits.sort(key=lambda h: (-h.score, h.policy.code))
+        return hits[:limit]
+
+    def faq_coverage(self, query: str, faq: FaqEntry) -> float:
+        """Share of the query's informative bigrams found in one FAQ question."""
+        wanted = self.informative(query)
+        if not wanted:
+            return 0.0
+        return len(wanted & set(bigrams(canon(faq.question)))) / len(wanted)
+
+
+ORDINAL_SLOT = re.compile(r"[一二三四五六七八九十\d]+(?:级|档|类|星)")
+
+
+def follow_up_query(previous: str, text: str) -> Optional[str]:
+    """The previous question with the part a short follow-up replaces ("二级呢" after "一级伤残津贴多少")."""
+    new = ORDINAL_SLOT.search(text)
+    old = ORDINAL_SLOT.search(previous or "")
+    if new and old:
+        return previous[: old.start()] + new.group(0) + previous[old.end():]
+    return None

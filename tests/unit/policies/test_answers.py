@@ -1,0 +1,87 @@
+"""Policy question answering: top-1 accuracy on a held-out question set, specific answers, follow-ups."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.policies.answers import answer_question
+from bot.policies.cards import category_url
+from bot.policies.search import PolicyIndex
+
+TODAY = date(2026, 11, 25)
+HERE = Path(__file__).parent
+QUESTIONS = [q for f in sorted(HERE.glob("questions_*.yml")) for q in yaml.safe_load(f.read_text(encoding="utf-8"))]
+TOP1_TARGET = 0.85
+EXPECT_TARGET = 0.80
+
+
+@pytest.fixture(scope="module")
+def policies(sample_db: Path, sample_sessions) -> PolicyIndex:  # type: ignore[no-untyped-def]
+    with sample_sessions() as session:
+        return PolicyIndex.load(session, str(sample_db / "jieba" / "userdict.txt"))
+
+
+def ask(index: PolicyIndex, question: str, context: "str | None" = None, previous: str = "", category: "str | None" = None):  # type: ignore[no-untyped-def]
+    return answer_question(index, question, TODAY, "https://syb.example", "12345", context, previous, category)
+
+
+def test_top1_accuracy_on_the_held_out_questions(policies: PolicyIndex) -> None:
+    assert len(QUESTIONS) >= 150
+    misses = []
+    for item in QUESTIONS:
+        hits = policies.search(item["q"], TODAY, limit=1)
+        if not hits or hits[0].policy.code != item["policy"]:
+            misses.append(f"{item['q']} → {hits[0].policy.code if hits else None} (想要 {item['policy']})")
+    accuracy = 1 - len(misses) / len(QUESTIONS)
+    print(f"top-1 {accuracy:.3f} over {len(QUESTIONS)}")
+    assert accuracy >= TOP1_TARGET, "\n".join(misses)
+
+
+def test_answers_carry_the_specific_figure(policies: PolicyIndex) -> None:
+    wanted = [item for item in QUESTIONS if item.get("expect")]
+    misses = [f"{item['q']} ↛ {item['expect']}" for item in wanted
+              if str(item["expect"]) not in ask(policies, item["q"]).text]
+    accuracy = 1 - len(misses) / len(wanted)
+    print(f"specific answers {accuracy:.3f} over {len(wanted)}")
+    assert accuracy >= EXPECT_TARGET, "\n".join(misses)
+
+
+def test_the_article_question_names_the_figure_the_policy_and_who_to_call(policies: PolicyIndex) -> None:
+    answer = ask(policies, "一级伤残津贴现在多少钱")
+    assert "2481" in answer.text and "2019年1月1日" in answer.text
+    assert "沈阳市人力资源和社会保障局" in answer.text and "12333" in answer.text
+    assert "https://syb.example/policies/RS-2019-GSDY" in answer.text
+    assert answer.policy is not None and answer.policy.code == "RS-2019-GSDY"
+
+
+def test_follow_ups_keep_the_context(policies: PolicyIndex) -> None:
+    first = ask(policies, "一级伤残津贴现在多少钱")
+    second = ask(policies, "二级呢？", first.policy.code, first.question)
+    assert "2337" in second.text and "2481" not in second.text
+    third = ask(policies, "那怎么申请？", second.policy.code, second.question)
+    assert "无需个人申请" in third.text
+    who_pays = ask(policies, "谁出钱", third.policy.code, third.question)
+    assert "工伤保险基金" in who_pays.text
+
+
+def test_nothing_matching_says_so_and_gives_a_phone(policies: PolicyIndex) -> None:
+    answer = ask(policies, "帮我订一张去北京的机票")
+    assert answer.policy is None and "没有找到" in answer.text and "12345" in answer.text
+
+
+def test_a_category_question_lists_its_current_policies(policies: PolicyIndex) -> None:
+    answer = ask(policies, "有哪些减税降费的政策", category="减税降费")
+    assert answer.category == "减税降费" and 1 <= len(answer.listed) <= 5
+    assert all(p.category == "减税降费" and not p.expired(TODAY) for p in answer.listed)
+    assert category_url("减税降费", "https://syb.example") in answer.text
+
+
+def test_an_expired_policy_is_answered_with_a_warning(policies: PolicyIndex) -> None:
+    answered = [(p, ask(policies, f"{p.short_title} {p.faqs[0].question}")) for p in policies.policies if p.expired(TODAY)]
+    own = [(p, a) for p, a in answered if a.policy is not None and a.policy.code == p.code]
+    assert own, "no expired policy answers its own first question"
+    for policy, answer in own:
+        assert "已于" in answer.text and "失效" in answer.text, policy.code
