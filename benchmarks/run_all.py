@@ -7,7 +7,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ("benchmarks.training_time", "benchmarks.search_latency", "benchmarks.turn_latency",
-           "benchmarks.wechat_turns", "benchmarks.feedback")
+           "benchmarks.wechat_turns", "benchmarks.feedback", "benchmarks.policy_qa",
+           "benchmarks.policy_push")
 
 
 def main() -> int:

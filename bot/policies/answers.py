@@ -11,11 +11,11 @@ from datetime import date
 from typing import Optional
 
 from bot.policies.cards import category_url, policy_url
-from bot.policies.search import PolicyEntry, PolicyHit, PolicyIndex, follow_up_query
+from bot.policies.search import FaqEntry, PolicyEntry, PolicyHit, PolicyIndex, follow_up_query
 from bot.replies import render
 
-FAQ_COVERAGE = 0.4  # share of the question's bigrams a frequent question must share to be the answer
-FOUND_COVERAGE = 0.5  # share of the question's bigrams a policy must contain to be about it
+FAQ_COVERAGE = 0.4  # idf-weighted share of the question's known bigrams a FAQ pair must contain to be the answer
+FOUND_COVERAGE = 0.3  # share of the question's bigrams a policy must contain to be about it
 APPLY_WORDS = re.compile(r"怎么申请|如何申请|咋申请|怎么办理|如何办理|咋办|去哪|在哪|流程|步骤|手续|材料")
 FOLLOW_UP = re.compile(r"^(那|那么|那个|还有|另外|再问一下)|呢[？?。！!]*$")
 LIST_WORDS = re.compile(r"有(什么|哪些|啥)|都有|哪些政策|什么政策|啥政策|政策有|列出|介绍")
@@ -42,10 +42,9 @@ def _cn_date(day: Optional[date]) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
-def _faq_answer(hit: PolicyHit, question: str, public_url: str, today: date) -> PolicyAnswer:
-    assert hit.faq is not None
-    text = render("policy_faq", title=hit.policy.short_title, answer=hit.faq.answer) + _footer(hit.policy, public_url, today)
-    return PolicyAnswer(text, hit.policy, question)
+def _faq_answer(policy: PolicyEntry, faq: FaqEntry, question: str, public_url: str, today: date) -> PolicyAnswer:
+    text = render("policy_faq", title=policy.short_title, answer=faq.answer) + _footer(policy, public_url, today)
+    return PolicyAnswer(text, policy, question)
 
 
 def _overview(policy: PolicyEntry, question: str, public_url: str, today: date) -> PolicyAnswer:
@@ -74,9 +73,9 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
     if context is not None and (FOLLOW_UP.search(question) or len(question) <= 8):
         rewritten = follow_up_query(previous, question)
         asked = rewritten or question
-        [hit] = index.search(asked, today, within=context.code, limit=1) or [None]
-        if hit is not None and hit.faq is not None and index.faq_coverage(asked, hit.faq) >= FAQ_COVERAGE:
-            return _faq_answer(hit, asked, public_url, today)
+        faq, share = index.best_faq(asked, context)
+        if faq is not None and share >= FAQ_COVERAGE:
+            return _faq_answer(context, faq, asked, public_url, today)
         if rewritten is None and APPLY_WORDS.search(question):
             return _overview(context, question, public_url, today)
     if category and (LIST_WORDS.search(question) or len(question) <= len(category) + 6):
@@ -87,10 +86,11 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
     hits = index.search(question, today)
     if not hits or hits[0].coverage < FOUND_COVERAGE:
         return not_found(hits[0].policy if hits and hits[0].coverage > 0 else None, hotline)
-    top = hits[0]
-    if top.faq is not None and index.faq_coverage(question, top.faq) >= FAQ_COVERAGE:
-        return _faq_answer(top, question, public_url, today)
-    return _overview(top.policy, question, public_url, today)
+    top = hits[0].policy
+    faq, share = index.best_faq(question, top)
+    if faq is not None and share >= FAQ_COVERAGE:
+        return _faq_answer(top, faq, question, public_url, today)
+    return _overview(top, question, public_url, today)
 
 
 def not_found(likely: Optional[PolicyEntry], hotline: str) -> PolicyAnswer:

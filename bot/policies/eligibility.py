@@ -69,19 +69,86 @@ def district_of(enterprise_district: Optional[str]) -> str:
     return DISTRICT_FORMS.get(name, name)
 
 
+def years_since(founded_year: Optional[int], today: date) -> Optional[int]:
+    """Whole years since founding, by calendar year; None when the year is unknown."""
+    return None if founded_year is None else today.year - int(founded_year)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A policy's eligibility, parsed once (empty sets and None bounds restrict nothing)."""
+
+    sizes: frozenset[str]
+    industries: frozenset[str]
+    districts: frozenset[str]
+    tags: frozenset[str]
+    min_years: Optional[int]
+    max_years: Optional[int]
+
+    @classmethod
+    def parse(cls, eligibility: Optional[Mapping[str, Any]]) -> "Rules":
+        """The rules of a policy's ``eligibility`` mapping (docs/policy-format.md)."""
+        rules = eligibility or {}
+        low, high = year_bounds(rules)
+        return cls(values(rules, "sizes"), values(rules, "industries"), values(rules, "districts"),
+                   values(rules, "tags"), low, high)
+
+    @property
+    def restricts_years(self) -> bool:
+        return self.min_years is not None or self.max_years is not None
+
+    def allows_years(self, years: Optional[int]) -> bool:
+        """Whether an enterprise founded ``years`` ago (None: unknown) meets the years bounds."""
+        if not self.restricts_years:
+            return True
+        return years is not None and (self.min_years is None or years >= self.min_years) \
+            and (self.max_years is None or years <= self.max_years)
+
+    def specificity(self) -> float:
+        """Points for the restrictions made: narrower restrictions count more."""
+        score = 0.0
+        for key, universe in LIST_KEYS:
+            allowed: frozenset[str] = getattr(self, key)
+            if allowed:
+                score += WEIGHT * (1 + max(0, universe - len(allowed)) / universe)
+        if self.restricts_years:
+            start = self.min_years or 0
+            width = (self.max_years if self.max_years is not None else start + YEARS_SPAN) - start
+            score += WEIGHT * (1 + max(0, YEARS_SPAN - width) / YEARS_SPAN)
+        return score
+
+    def reasons(self, enterprise: Union[Enterprise, Profile], today: date) -> Optional[list[str]]:
+        """What of ``enterprise`` meets each restriction; None when one is not met."""
+        found: list[str] = []
+        if self.sizes:
+            if enterprise.size not in self.sizes:
+                return None
+            found.append(_size_reason(enterprise.size, self.sizes))
+        if self.industries:
+            if enterprise.industry not in self.industries:
+                return None
+            found.append(f"属于{enterprise.industry}")
+        if self.districts:
+            district = district_of(enterprise.district)
+            if district not in self.districts:
+                return None
+            found.append(f"位于{district}")
+        if self.restricts_years:
+            years = years_since(enterprise.founded_year, today)
+            if not self.allows_years(years):
+                return None
+            found.append(f"成立{years}年" if years else "成立不满1年")
+        if self.tags:
+            held = [t for t in dict.fromkeys(enterprise.tags or ()) if t in self.tags]
+            if not held:
+                return None
+            found.extend(_tag_reasons(held))
+        return found
+
+
 def specificity(rules: Mapping[str, Any]) -> float:
-    """Points for the restrictions a policy makes: narrower restrictions count more."""
-    score = 0.0
-    for key, universe in LIST_KEYS:
-        allowed = values(rules, key)
-        if allowed:
-            score += WEIGHT * (1 + max(0, universe - len(allowed)) / universe)
-    low, high = year_bounds(rules)
-    if low is not None or high is not None:
-        start = low or 0
-        width = (high if high is not None else start + YEARS_SPAN) - start
-        score += WEIGHT * (1 + max(0, YEARS_SPAN - width) / YEARS_SPAN)
-    return score
+    """Points for the restrictions an eligibility mapping makes."""
+    return Rules.parse(rules).specificity()
 
 
 def recency(policy: Policy, today: date) -> float:
@@ -90,14 +157,9 @@ def recency(policy: Policy, today: date) -> float:
     return max(0.0, min(1.0, 1 - age / RECENT_DAYS))
 
 
-def policy_score(policy: Policy, today: date) -> float:
+def policy_score(policy: Policy, today: date, rules: Optional[Rules] = None) -> float:
     """The score of any enterprise that fits ``policy`` on ``today``."""
-    return round(specificity(policy.eligibility or {}) + recency(policy, today), 4)
-
-
-def years_since(founded_year: Optional[int], today: date) -> Optional[int]:
-    """Whole years since founding, by calendar year; None when the year is unknown."""
-    return None if founded_year is None else today.year - int(founded_year)
+    return round((rules or Rules.parse(policy.eligibility)).specificity() + recency(policy, today), 4)
 
 
 def _size_reason(size: str, allowed: frozenset[str]) -> str:
@@ -117,41 +179,19 @@ def _tag_reasons(held: Sequence[str]) -> list[str]:
     return reasons
 
 
-def check(policy: Policy, enterprise: Union[Enterprise, Profile], today: date) -> Optional[Fit]:
-    """How ``enterprise`` fits ``policy`` on ``today``; None when it does not (or the policy is not in force)."""
+def check(policy: Policy, enterprise: Union[Enterprise, Profile], today: date, rules: Optional[Rules] = None,
+          score: Optional[float] = None) -> Optional[Fit]:
+    """How ``enterprise`` fits ``policy`` on ``today``; None when it does not (or the policy is not in force).
+
+    ``rules`` and ``score`` may be given when already computed (bulk callers).
+    """
     if not in_force(policy, today):
         return None
-    rules = policy.eligibility or {}
-    reasons: list[str] = []
-    sizes = values(rules, "sizes")
-    if sizes:
-        if enterprise.size not in sizes:
-            return None
-        reasons.append(_size_reason(enterprise.size, sizes))
-    industries = values(rules, "industries")
-    if industries:
-        if enterprise.industry not in industries:
-            return None
-        reasons.append(f"属于{enterprise.industry}")
-    districts = values(rules, "districts")
-    if districts:
-        district = district_of(enterprise.district)
-        if district not in districts:
-            return None
-        reasons.append(f"位于{district}")
-    low, high = year_bounds(rules)
-    if low is not None or high is not None:
-        years = years_since(enterprise.founded_year, today)
-        if years is None or (low is not None and years < low) or (high is not None and years > high):
-            return None
-        reasons.append(f"成立{years}年" if years > 0 else "成立不满1年")
-    tags = values(rules, "tags")
-    if tags:
-        held = [t for t in (enterprise.tags or []) if t in tags]
-        if not held:
-            return None
-        reasons.extend(_tag_reasons(list(dict.fromkeys(held))))
-    return Fit(policy_score(policy, today), reasons)
+    rules = rules or Rules.parse(policy.eligibility)
+    reasons = rules.reasons(enterprise, today)
+    if reasons is None:
+        return None
+    return Fit(policy_score(policy, today, rules) if score is None else score, reasons)
 
 
 def reason_text(fit: Fit) -> str:

@@ -24,7 +24,7 @@ import logging
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any, Callable, Iterator, Optional, Sequence
 
 from sqlalchemy import delete, insert, or_, select, update
@@ -35,7 +35,7 @@ from bot.db import session_scope
 from bot.db.base import utcnow
 from bot.db.policies import Enterprise, EnterpriseBinding, Policy, PolicyPush, PushSubscription
 from bot.db.wechat import Delivery, WeChatUser
-from bot.policies.eligibility import Fit, check, district_of, policy_score, reason_text, values, year_bounds
+from bot.policies.eligibility import Fit, Rules, district_of, policy_score, reason_text, years_since
 from bot.policies.recommend import in_force_query
 from bot.wechat.api import WeChatClient
 from bot.wechat.delivery import CAP as WINDOW_CAP
@@ -89,14 +89,24 @@ class Profile:
         return (self.industry, self.size, district_of(self.district), self.founded_year, self.tags)
 
 
+@dataclass(frozen=True)
+class Card:
+    """What a push message shows of a policy."""
+
+    id: int
+    code: str
+    title: str
+    issuer: str
+
+
 class _ListIndex:
     """One list key of every policy: which policies allow a value (bit masks)."""
 
-    def __init__(self, key: str, policies: Sequence[Policy]) -> None:
+    def __init__(self, key: str, rules: Sequence[Rules]) -> None:
         self.open = 0  # policies without this restriction
         self.by_value: dict[str, int] = defaultdict(int)
-        for i, policy in enumerate(policies):
-            allowed = values(policy.eligibility or {}, key)
+        for i, rule in enumerate(rules):
+            allowed: frozenset[str] = getattr(rule, key)
             if not allowed:
                 self.open |= 1 << i
             for value in allowed:
@@ -119,12 +129,16 @@ class Matcher:
 
     def __init__(self, policies: Sequence[Policy], today: date) -> None:
         self.today = today
-        self.policies = sorted(policies, key=lambda p: (-policy_score(p, today), -p.issued_on.toordinal(),
-                                                        -p.published_at.timestamp(), -p.id))
+        parsed = [(policy_score(p, today, r), r, p) for p in policies for r in (Rules.parse(p.eligibility),)]
+        parsed.sort(key=lambda x: (-x[0], -x[2].issued_on.toordinal(), -x[2].published_at.timestamp(), -x[2].id))
+        self.scores = [score for score, _, _ in parsed]
+        self.rules = [rules for _, rules, _ in parsed]
+        self.policies = [policy for _, _, policy in parsed]
         self.bit_of = {p.id: i for i, p in enumerate(self.policies)}
-        self._lists = {key: _ListIndex(key, self.policies) for key in ("industries", "sizes", "districts", "tags")}
-        self._years = [(i, *year_bounds(p.eligibility or {})) for i, p in enumerate(self.policies)]
-        self._years_open = sum(1 << i for i, low, high in self._years if low is None and high is None)
+        self.cards = [Card(p.id, p.code, p.short_title or p.title, p.issuer.name if p.issuer else "")
+                      for p in self.policies]
+        self._lists = {key: _ListIndex(key, self.rules) for key in ("industries", "sizes", "districts", "tags")}
+        self._years_open = sum(1 << i for i, r in enumerate(self.rules) if not r.restricts_years)
         by_time = sorted((p.published_at, i) for i, p in enumerate(self.policies))
         self._times = [t for t, _ in by_time]
         self._after = [0] * (len(by_time) + 1)  # _after[k]: policies from the k-th published on
@@ -144,15 +158,15 @@ class Matcher:
 
     def _years_allowing(self, founded_year: Optional[int]) -> int:
         if founded_year not in self._year_cache:
-            mask = self._years_open
-            if founded_year is not None:
-                years = self.today.year - founded_year
-                for i, low, high in self._years:
-                    if (low is not None or high is not None) and (low is None or years >= low) \
-                            and (high is None or years <= high):
-                        mask |= 1 << i
-            self._year_cache[founded_year] = mask
+            years = years_since(founded_year, self.today)
+            self._year_cache[founded_year] = self._years_open | sum(
+                1 << i for i, r in enumerate(self.rules) if r.restricts_years and r.allows_years(years))
         return self._year_cache[founded_year]
+
+    def fit(self, bit: int, profile: Profile) -> Optional[Fit]:
+        """check() of policy ``bit`` (in force: candidates are) with its parsed rules and score."""
+        reasons = self.rules[bit].reasons(profile, self.today)
+        return None if reasons is None else Fit(self.scores[bit], reasons)
 
     def eligible(self, profile: Profile) -> int:
         """The policies ``profile`` is eligible for (evaluated once per distinct signature)."""
@@ -267,16 +281,14 @@ def push_key(user_id: str, code: str) -> str:
     return f"policy-push:{user_id}:{code}"
 
 
-def news(policy: Policy, fit: Fit, enterprise_name: str, several: bool, public_url: str) -> dict[str, Any]:
-    """The customer-service news message for one policy (the card links to its page)."""
-    reason = reason_text(fit)
+def news(card: Card, reason: str, enterprise_name: str, several: bool, public_url: str) -> dict[str, Any]:
+    """The customer-service news message for one policy (it links to the policy's page); ``reason``: reason_text()."""
     if several:
         reason = f"{enterprise_name}：{reason}"
-    issuer = policy.issuer.name if policy.issuer is not None else ""
-    description = f"{reason}。发布单位：{issuer}" if issuer else f"{reason}。"
+    description = f"{reason}。发布单位：{card.issuer}" if card.issuer else f"{reason}。"
     return {"msgtype": "news", "news": {"articles": [{
-        "title": policy.short_title or policy.title, "description": description,
-        "url": f"{public_url}/policies/{policy.code}", "picurl": f"{public_url}/policies/{policy.code}/cover.png"}]}}
+        "title": card.title, "description": description,
+        "url": f"{public_url}/policies/{card.code}", "picurl": f"{public_url}/policies/{card.code}/cover.png"}]}}
 
 
 def _best_fit(matcher: Matcher, bit: int, user: Subscriber,
@@ -285,7 +297,7 @@ def _best_fit(matcher: Matcher, bit: int, user: Subscriber,
     best: tuple[Optional[Profile], Optional[Fit]] = (None, None)
     for profile, mask in zip(user.enterprises, masks):
         if mask >> bit & 1:
-            fit = check(matcher.policies[bit], profile, matcher.today)
+            fit = matcher.fit(bit, profile)
             if fit is not None and (best[1] is None or fit.score > best[1].score):
                 best = (profile, fit)
     return best
@@ -297,16 +309,15 @@ def _push(matcher: Matcher, bit: int, user: Subscriber, masks: list[int], public
     profile, fit = _best_fit(matcher, bit, user, masks)
     if profile is None or fit is None:
         return None
-    policy = matcher.policies[bit]
-    message = news(policy, fit, profile.name, len(user.enterprises) > 1, public_url)
-    return Push(user.user_id, policy.id, policy.code, policy.short_title or policy.title, profile.id, profile.name,
-                reason_text(fit), message, retry)
+    card, reason = matcher.cards[bit], reason_text(fit)
+    message = news(card, reason, profile.name, len(user.enterprises) > 1, public_url)
+    return Push(user.user_id, card.id, card.code, card.title, profile.id, profile.name, reason, message, retry)
 
 
 def plan_user(matcher: Matcher, user: Subscriber, now: datetime, daily_cap: int, public_url: str,
-              stored: dict[str, dict[str, Any]], plan: Plan) -> None:
+              stored: dict[str, dict[str, Any]], plan: Plan, today_starts: Optional[datetime] = None) -> None:
     """Add to ``plan`` what ``user`` gets now: left-over pending pushes first, then the best new matches."""
-    today_starts, fresh = day_start(now), now - PENDING_STALE
+    today_starts, fresh = today_starts or day_start(now), now - PENDING_STALE
     masks = [matcher.eligible(p) for p in user.enterprises]
     pushed, in_flight, sent_today = 0, 0, 0
     stale: list[tuple[datetime, int]] = []
@@ -355,13 +366,12 @@ def _retry(matcher: Matcher, user: Subscriber, policy_id: int, masks: list[int],
     bit = matcher.bit_of.get(policy_id)
     if bit is None:
         return None  # no longer in force
-    policy = matcher.policies[bit]
-    payload = stored.get(push_key(user.user_id, policy.code))
+    card = matcher.cards[bit]
+    payload = stored.get(push_key(user.user_id, card.code))
     push = _push(matcher, bit, user, masks, public_url, retry=True)
     if payload is not None:
         enterprise = (push.enterprise_id, push.enterprise_name, push.reason) if push else (None, "", "")
-        return Push(user.user_id, policy.id, policy.code, policy.short_title or policy.title, *enterprise,
-                    message=payload, retry=True)
+        return Push(user.user_id, card.id, card.code, card.title, *enterprise, message=payload, retry=True)
     return push
 
 
@@ -445,13 +455,14 @@ def plan_batch(sessions: "sessionmaker[Session]", matcher: Matcher, batch: list[
         for policy_id, status, created_at, _ in user.pushed:
             bit = matcher.bit_of.get(policy_id)
             if status == "pending" and created_at <= now - PENDING_STALE and bit is not None:
-                stale_keys.append(push_key(user.user_id, matcher.policies[bit].code))
+                stale_keys.append(push_key(user.user_id, matcher.cards[bit].code))
     stored = _stored_payloads(sessions, stale_keys)
+    today_starts = day_start(now)
     for user in batch:
         if not user.reachable:
             plan.unreachable += 1
         elif user.enterprises or user.pushed:
-            plan_user(matcher, user, now, daily_cap, public_url, stored, plan)
+            plan_user(matcher, user, now, daily_cap, public_url, stored, plan, today_starts)
     return plan
 
 
@@ -476,7 +487,8 @@ def claim(sessions: "sessionmaker[Session]", plan: Plan) -> tuple[dict[str, list
     user whose pushes another run took is left to that run.
     """
     now = utcnow()
-    rows = [r for pushes in plan.pushes.values() for r in _rows(pushes, now)]
+    rows = sorted((r for pushes in plan.pushes.values() for r in _rows(pushes, now)),
+                  key=lambda r: (r["user_id"], r["policy_id"]))  # one lock order for every run: no deadlock
     try:
         with session_scope(sessions) as s:
             if rows:
@@ -560,7 +572,8 @@ async def send_user(client: WeChatClient, sessions: "sessionmaker[Session]", pus
     for push in pushes:
         (outcome,) = await deliver(client, sessions, push.user_id, [push.message], purpose=PURPOSE,
                                    idempotency_key=push.key)
-        attempts = await asyncio.to_thread(_attempts, sessions, outcome.delivery_id) if outcome.status == "failed" else 0
+        failed = outcome.status == "failed"
+        attempts = await asyncio.to_thread(_attempts, sessions, outcome.delivery_id) if failed else 0
         results.append(_result(push, outcome, attempts))
     await asyncio.to_thread(settle, sessions, results)
     return results
@@ -631,25 +644,17 @@ def _matcher(sessions: "sessionmaker[Session]", today: date) -> Matcher:
 
 
 class PolicyPusher:
-    """Runs the push job in the background: every ``interval`` seconds and right after ``kick()``."""
+    """Runs the push job in the background every ``interval`` seconds."""
 
     def __init__(self, client: WeChatClient, sessions: "sessionmaker[Session]", interval: float, public_url: str,
                  quiet_hours: str = "22:00-08:00", daily_cap: int = 3) -> None:
         self.client, self.sessions, self.interval = client, sessions, interval
         self.public_url, self.quiet_hours, self.daily_cap = public_url, quiet_hours, daily_cap
-        self._wake = asyncio.Event()
-
-    def kick(self) -> None:
-        self._wake.set()
 
     async def run(self) -> None:
         """Until cancelled; a failed run is logged and the next one tries again."""
         while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
-            except asyncio.TimeoutError:
-                pass
-            self._wake.clear()
+            await asyncio.sleep(self.interval)
             try:
                 summary = await push_policies(self.client, self.sessions, self.public_url, self.quiet_hours,
                                               self.daily_cap)

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import Select
 
-from bot.db.policies import Enterprise, EnterpriseBinding, Policy
+from bot.db.policies import Enterprise, Policy
 from bot.policies.eligibility import Fit, check
 
 
@@ -36,10 +36,3 @@ def recommend(session: Session, enterprise: Enterprise, today: date, limit: int 
     found.sort(key=lambda r: (-r.fit.score, -r.policy.issued_on.toordinal(), -r.policy.id))
     return found[:limit]
 
-
-def enterprises_of(session: Session, user_id: str) -> list[Enterprise]:
-    """The enterprises ``user_id`` has bound, the newest binding first."""
-    return list(session.scalars(
-        select(Enterprise).join(EnterpriseBinding, EnterpriseBinding.enterprise_id == Enterprise.id)
-        .where(EnterpriseBinding.user_id == user_id)
-        .order_by(EnterpriseBinding.created_at.desc(), EnterpriseBinding.id.desc())))

@@ -7,7 +7,9 @@ both; the answer is its best FAQ when that FAQ covers the question well enough.
 """
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import Optional, Sequence
@@ -111,6 +113,11 @@ class PolicyIndex:
                 (p.title, names, p.interpretation, *(f"{f.question}{f.answer}" for f in p.faqs)))))))
             self.names.append(tuple(n for n in {normalise(x) for x in (p.short_title, *p.keywords)} if len(n) > 1))
         self.faq_bm25 = BM25(faq_docs)
+        self.faq_bigrams: dict[str, list[tuple[FaqEntry, set[str], set[str]]]] = {
+            p.code: [(f, set(bigrams(canon(f.question))), set(bigrams(canon(f.answer)))) for f in p.faqs]
+            for p in self.policies}
+        df: Counter[str] = Counter(b for pairs in self.faq_bigrams.values() for _, q, a in pairs for b in q | a)
+        self.idf = {b: math.log(1 + len(self.faq_owner) / n) for b, n in df.items()}
         self.policy_bm25 = BM25(policy_docs)
 
     @classmethod
@@ -164,12 +171,21 @@ class PolicyIndex:
         hits.sort(key=lambda h: (-h.score, h.policy.code))
         return hits[:limit]
 
-    def faq_coverage(self, query: str, faq: FaqEntry) -> float:
-        """Share of the query's informative bigrams found in one FAQ question."""
-        wanted = self.informative(query)
-        if not wanted:
-            return 0.0
-        return len(wanted & set(bigrams(canon(faq.question)))) / len(wanted)
+    def best_faq(self, query: str, policy: PolicyEntry) -> tuple[Optional[FaqEntry], float]:
+        """The policy's FAQ pair sharing the most of the query's known words (idf-weighted), and that share.
+
+        Only bigrams found somewhere in the policies count: filler ("俺家老爷子") neither helps nor hurts.
+        """
+        wanted = [b for b in self.informative(query) if b in self.idf]
+        total = sum(self.idf[b] for b in wanted)
+        best: tuple[Optional[FaqEntry], float] = (None, 0.0)
+        if not total:
+            return best
+        for faq, question, answer in self.faq_bigrams[policy.code]:
+            share = sum(self.idf[b] * (1.0 if b in question else 0.8) for b in wanted if b in question or b in answer)
+            if share / total > best[1]:
+                best = (faq, share / total)
+        return best
 
 
 ORDINAL_SLOT = re.compile(r"[一二三四五六七八九十\d]+(?:级|档|类|星)")

@@ -10,6 +10,9 @@ FLOWS = {
     "COMPLAIN": "complain",
     "CHECK_COMPLAINT": "check_complaint",
     "ASK_POLICY": "ask_policy",
+    "RECOMMEND_POLICY": "recommend_policy",
+    "REGISTER_ENTERPRISE": "register_enterprise",
+    "SUBSCRIBE_PUSH": "subscribe_push",
 }
 
 # WeChat allows three top-level buttons of at most five sub-buttons each.
@@ -24,7 +27,15 @@ MENU: dict[str, Any] = {
                 {"type": "click", "name": "我的投诉", "key": "CHECK_COMPLAINT"},
             ],
         },
-        {"type": "click", "name": "政策查询", "key": "ASK_POLICY"},
+        {
+            "name": "政策查询",
+            "sub_button": [
+                {"type": "click", "name": "政策问答", "key": "ASK_POLICY"},
+                {"type": "click", "name": "为我推荐", "key": "RECOMMEND_POLICY"},
+                {"type": "click", "name": "企业注册", "key": "REGISTER_ENTERPRISE"},
+                {"type": "click", "name": "订阅推送", "key": "SUBSCRIBE_PUSH"},
+            ],
+        },
     ]
 }
 

@@ -64,6 +64,7 @@ def running_servers(sample_db: Path, tmp: Path, **env: str) -> Iterator[Settings
         "SYB_RASA_PORT": str(free_port()),
         "SYB_ACTIONS_PORT": str(free_port()),
         "SYB_WEB_PORT": str(free_port()),
+        "SYB_PUSH_INTERVAL": "0",  # tests run the push job themselves
         **env,
     })
     procs = start(settings, tmp / "log")

@@ -12,7 +12,8 @@ from bot.db.base import utcnow
 from bot.db.directory import Unit
 from bot.db.policies import Enterprise, EnterpriseBinding, Policy
 from bot.policies.eligibility import Fit, check, reason_text
-from bot.policies.recommend import enterprises_of, recommend
+from bot.policies.enterprises import bound_enterprises
+from bot.policies.recommend import recommend
 
 TODAY = date(2026, 6, 1)
 INDUSTRY_HALF = ["制造业", "建筑业", "批发和零售业", "金融业", "房地产业", "教育", "采矿业", "农、林、牧、渔业", "住宿和餐饮业"]
@@ -147,15 +148,17 @@ def test_recommend_ranks_fitting_policies_in_force(session: Session) -> None:
     company = enterprise(credit_code="91210100MATEST0001")
     session.add(company)
     session.flush()
-    found = recommend(session, company, TODAY, limit=10)
-    codes = [r.policy.code for r in found if r.policy.code.startswith("T-")]
-    assert codes == ["T-MAKER-HN", "T-MAKER", "T-GENERAL"]
-    assert found[0].fit.reasons == ["属于制造业", "位于浑南区"] and found[0].policy.issuer.code == "C-DEPT-HRSS"
-    assert [r.policy.code for r in recommend(session, company, TODAY, category="科技创新")] == ["T-MAKER-HN"]
+    found = recommend(session, company, TODAY, limit=1000)  # the sample policies are there too
+    mine = [r for r in found if r.policy.code.startswith("T-")]
+    assert [r.policy.code for r in mine] == ["T-MAKER-HN", "T-MAKER", "T-GENERAL"]
+    assert mine[0].fit.reasons == ["属于制造业", "位于浑南区"] and mine[0].policy.issuer.code == "C-DEPT-HRSS"
+    assert [r.fit.score for r in found] == sorted((r.fit.score for r in found), reverse=True)
+    tech = recommend(session, company, TODAY, limit=1000, category="科技创新")
+    assert "T-MAKER-HN" in [r.policy.code for r in tech] and {r.policy.category for r in tech} == {"科技创新"}
     assert len(recommend(session, company, TODAY, limit=1)) == 1
 
 
-def test_enterprises_of_lists_the_newest_binding_first(session: Session) -> None:
+def test_bound_enterprises_lists_the_newest_binding_first(session: Session) -> None:
     first = enterprise(name="甲公司", credit_code="91210100MATEST0002")
     second = enterprise(name="乙公司", credit_code="91210100MATEST0003")
     session.add_all([first, second])
@@ -165,5 +168,5 @@ def test_enterprises_of_lists_the_newest_binding_first(session: Session) -> None
                      EnterpriseBinding(user_id="oBind", enterprise_id=second.id, created_at=now),
                      EnterpriseBinding(user_id="oOther", enterprise_id=first.id, created_at=now)])
     session.flush()
-    assert [e.name for e in enterprises_of(session, "oBind")] == ["乙公司", "甲公司"]
-    assert enterprises_of(session, "oNobody") == []
+    assert [e.name for e in bound_enterprises(session, "oBind")] == ["乙公司", "甲公司"]
+    assert bound_enterprises(session, "oNobody") == []

@@ -7,26 +7,33 @@ import threading
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta, timezone
 from itertools import count
+from pathlib import Path
 from typing import Any, Optional, TypeVar
 
 import pytest
+from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import create_db_engine, make_session_factory, session_scope
+from bot import runtime
+from bot.__main__ import main
+from bot.db import create_db_engine, init_schema, make_session_factory, session_scope
 from bot.db.base import utcnow
-from bot.db.directory import Unit
+from bot.db.directory import DISTRICTS, Unit
 from bot.db.policies import (INDUSTRIES, SIZES, TAGS, Enterprise, EnterpriseBinding, Policy, PolicyPush,
                              PushSubscription)
-from bot.db.directory import DISTRICTS
 from bot.db.wechat import Delivery
-import bot.policies.push as push_module
+from bot.policies import push as push_module
 from bot.policies.eligibility import check
 from bot.policies.push import Matcher, Profile, PushSummary, push_key, push_policies, quiet
-from bot.web.sandbox import SandboxState
+from bot.serve import free_port
+from bot.web.app import create_app
+from bot.web.keys import SANDBOX_APP
+from bot.web.sandbox import SANDBOX, SandboxState
 from bot.wechat.api import WeChatClient
 from bot.wechat.delivery import note_inbound, note_subscribe
+from tests.unit.web.conftest import web_settings
 from tests.unit.wechat.sandbox import APP_ID, SECRET, running_sandbox
 
 SEND = "/cgi-bin/message/custom/send"
@@ -77,7 +84,7 @@ def add_user(sessions: "sessionmaker[Session]", openid: str, *companies: dict[st
         for i, company in enumerate(companies or ({},)):
             fields = {"name": f"{openid}公司{i + 1}", "industry": "制造业", "size": "小型", "district": "浑南区",
                       "founded_year": 2023, "tags": [], **company}
-            ent = Enterprise(credit_code=f"91{abs(hash((openid, i))) % 10**16:016d}", **fields)
+            ent = Enterprise(credit_code=f"91{next(_codes):016d}", **fields)
             s.add(ent)
             s.flush()
             s.add(EnterpriseBinding(user_id=openid, enterprise_id=ent.id, created_at=now - timedelta(days=9 - i)))
@@ -116,7 +123,8 @@ def titles(state: SandboxState, openid: str) -> list[str]:
 def pushes(sessions: "sessionmaker[Session]", openid: Optional[str] = None) -> list[tuple[str, str, str]]:
     """(user, policy code, status) of every PolicyPush row."""
     with session_scope(sessions) as s:
-        query = select(PolicyPush.user_id, Policy.code, PolicyPush.status).join(Policy, Policy.id == PolicyPush.policy_id)
+        query = (select(PolicyPush.user_id, Policy.code, PolicyPush.status)
+                 .join(Policy, Policy.id == PolicyPush.policy_id))
         if openid is not None:
             query = query.where(PolicyPush.user_id == openid)
         return [tuple(r) for r in s.execute(query.order_by(PolicyPush.id))]
@@ -340,6 +348,52 @@ def test_a_subscription_to_some_categories_gets_only_those(empty_engine: Engine)
     run(empty_engine, scenario)
 
 
+def test_the_command_line_dry_run_prints_the_plan_and_a_chinese_summary(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("SYB_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SYB_PUSH_QUIET_HOURS", "")
+    runtime.reset()
+    try:
+        init_schema(runtime.engine())
+        add_user(runtime.sessions(), "oCli")
+        add_policy(runtime.sessions(), code="P-CLI", short_title="命令行政策")
+        assert main(["push-policies", "--dry-run"]) == 0
+        out = capsys.readouterr().out
+        assert "oCli" in out and "P-CLI" in out and "命令行政策" in out and "计划推送 1 条" in out
+        assert pushes(runtime.sessions()) == []
+    finally:
+        runtime.reset()
+
+
+def test_the_web_app_pushes_in_the_background(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    engine = create_db_engine(url)
+    init_schema(engine)
+    sessions = make_session_factory(engine)
+    add_user(sessions, "oWeb")
+    code = add_policy(sessions)
+    port = free_port()
+    app = create_app(web_settings(url, SYB_WEB_PORT=str(port), SYB_PUSH_INTERVAL="0.1", SYB_PUSH_QUIET_HOURS=""))
+
+    async def scenario() -> list[dict[str, Any]]:
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            state = app[SANDBOX_APP][SANDBOX]
+            for _ in range(100):
+                if state.messages("oWeb"):
+                    break
+                await asyncio.sleep(0.05)
+            return state.messages("oWeb")
+        finally:
+            await runner.cleanup()
+
+    (message,) = asyncio.run(scenario())
+    assert message["body"]["news"]["articles"][0]["url"] == f"http://127.0.0.1:{port}/policies/{code}"
+    engine.dispose()
+
+
 # ---- the bulk matcher agrees with check() --------------------------------------------------------
 
 def test_the_bulk_matcher_agrees_with_check() -> None:
@@ -370,7 +424,9 @@ def test_the_bulk_matcher_agrees_with_check() -> None:
                           rng.choice((None, *range(2005, 2027))), tuple(sorted(rng.sample(TAGS, rng.randint(0, 2)))))
         mask = matcher.eligible(profile)
         for bit, policy in enumerate(matcher.policies):
-            assert bool(mask >> bit & 1) == (check(policy, profile, today) is not None), (profile, policy.eligibility)
+            fit = check(policy, profile, today)
+            assert bool(mask >> bit & 1) == (fit is not None), (profile, policy.eligibility)
+            assert matcher.fit(bit, profile) == fit
     scores = [check(p, Profile(0, "", "", "", "", None, ()), today) for p in matcher.policies if not p.eligibility]
     assert all(s is not None and s.score < 1 for s in scores)
 
@@ -382,12 +438,13 @@ def test_two_concurrent_runs_push_each_policy_once_on_postgresql(pg_engine: Engi
     users = [f"oPg{i:03d}" for i in range(60)]
     url = pg_engine.url.render_as_string(hide_password=False)
     together = threading.Barrier(2, timeout=30)
-    claim, first_claim = push_module.claim, threading.local()
+    claim, calls, lock = push_module.claim, count(), threading.Lock()
 
     def claim_together(*args: Any) -> Any:
         """Both runs plan their first batch before either claims it: the database must pick one."""
-        if not getattr(first_claim, "done", False):
-            first_claim.done = True
+        with lock:
+            first = next(calls) < 2
+        if first:
             together.wait()
         return claim(*args)
 
