@@ -120,7 +120,9 @@ def parse(xml: str) -> Inbound:
     create_time = str(raw.get("CreateTime", ""))
     msg_id = raw.get("MsgId") or raw.get("MsgID")
     event = str(raw.get("Event", "")).lower() or None if msg.type == "event" else None
-    dedupe_key = f"m:{msg_id}" if msg_id else f"e:{msg.source}:{create_time}:{event or msg.type}"
+    # Events have no MsgId: a retry repeats sender, time, event and key; two clicks in one second differ by key.
+    event_key = str(raw.get("EventKey") or "")
+    dedupe_key = f"m:{msg_id}" if msg_id else f"e:{msg.source}:{create_time}:{event or msg.type}:{event_key}"
     base = dict(openid=msg.source, account=msg.target, dedupe_key=dedupe_key[:128], msg_type=msg.type, event=event)
 
     if msg.type == "text":

@@ -102,11 +102,15 @@ def test_menu_clicks_start_flows(chat_page: ChatPage) -> None:
     page = chat_page.page
     reply = chat_page.expect_reply(lambda: page.click("#menu button[data-key=FIND_CONTACT]"))
     assert "请问您要办什么事" in reply.inner_text()
-    page.click("#menu .has-sub")
+    page.locator("#menu .has-sub").first.click()
     assert page.locator(".submenu").first.is_visible()
-    assert page.locator(".submenu .sub-button").all_inner_texts() == ["我要评价", "我要投诉", "我的投诉"]
+    assert page.locator(".submenu").first.locator(".sub-button").all_inner_texts() == ["我要评价", "我要投诉", "我的投诉"]
     reply = chat_page.expect_reply(lambda: page.click(".submenu .sub-button[data-key=RATE_SERVICE]"))
     assert reply.inner_text().strip() and not page.locator(".submenu").first.is_visible()
+    chat_page.say("算了")  # leave the rating before the next flow
+    page.locator("#menu .has-sub").nth(1).click()
+    reply = chat_page.expect_reply(lambda: page.click(".submenu .sub-button[data-key=REGISTER_ENTERPRISE]"))
+    assert "企业全称" in reply.inner_text()
 
 
 def test_sending_a_location_lists_the_nearest_halls(chat_page: ChatPage, sample_sessions: Any) -> None:

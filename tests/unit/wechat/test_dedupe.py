@@ -92,3 +92,10 @@ def test_concurrent_deliveries_process_once(engine: Engine) -> None:
     with ThreadPoolExecutor(8) as pool:
         states = list(pool.map(attempt, range(16)))
     assert states.count("process") == 1 and set(states) == {"process", "busy"}
+
+
+def test_two_menu_clicks_in_one_second_are_two_events_and_a_retry_is_one() -> None:
+    first = parse(simulate.event(ACCOUNT, "oA", "CLICK", "FIND_CONTACT", create_time=1764000000))
+    second = parse(simulate.event(ACCOUNT, "oA", "CLICK", "REGISTER_ENTERPRISE", create_time=1764000000))
+    retry = parse(simulate.event(ACCOUNT, "oA", "CLICK", "FIND_CONTACT", create_time=1764000000))
+    assert first.dedupe_key != second.dedupe_key and first.dedupe_key == retry.dedupe_key
