@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.policies import INDUSTRIES, SIZES, TAGS, Enterprise, EnterpriseBinding
-from bot.errors import InvalidInput, NotFound
+from bot.errors import InvalidInput
 from bot.nlp.text import find_district
 
 # GB 32100-2015: 18 characters from this alphabet; the last is a check character over the first 17.
@@ -202,14 +202,6 @@ def bound_enterprises(session: Session, user_id: str) -> list[Enterprise]:
         select(Enterprise).join(EnterpriseBinding, EnterpriseBinding.enterprise_id == Enterprise.id)
         .where(EnterpriseBinding.user_id == user_id)
         .order_by(EnterpriseBinding.created_at.desc(), EnterpriseBinding.id.desc())))
-
-
-def bound_enterprise(session: Session, user_id: str, credit_code: str) -> Enterprise:
-    """One of the user's enterprises by code; NotFound for an enterprise the user has not bound."""
-    for enterprise in bound_enterprises(session, user_id):
-        if enterprise.credit_code == credit_code:
-            return enterprise
-    raise NotFound("您还没有绑定这家企业")
 
 
 def profile_of(enterprise: Enterprise) -> Profile:
