@@ -103,8 +103,14 @@ def submit_complaint(session: Session, submission_key: str, sub: Submission,
 
 def transition(session: Session, ticket_id: str, to_status: str, actor: str, note: str,
                expected_version: int, now: Optional[datetime] = None) -> Complaint:
-    """Move a ticket along the workflow; Conflict if someone changed it since ``expected_version``."""
-    complaint = get_ticket(session, ticket_id)
+    """Move a ticket along the workflow; Conflict if someone changed it since ``expected_version``.
+
+    The version is checked first, on a fresh read: a change based on a stale page is a conflict, whatever
+    the status it would now be checked against.
+    """
+    complaint = get_ticket(session, ticket_id, fresh=True)
+    if complaint.version != expected_version:
+        raise Conflict("工单已被他人更新，请刷新后重试")
     if to_status not in TRANSITIONS.get(complaint.status, frozenset()):
         raise InvalidInput(f"工单状态“{complaint.status}”不能变为“{to_status}”")
     now = now or utcnow()
@@ -123,8 +129,12 @@ def transition(session: Session, ticket_id: str, to_status: str, actor: str, not
     return complaint
 
 
-def get_ticket(session: Session, ticket_id: str) -> Complaint:
-    complaint = session.scalars(select(Complaint).where(Complaint.ticket_id == ticket_id)).first()
+def get_ticket(session: Session, ticket_id: str, fresh: bool = False) -> Complaint:
+    """The ticket (``fresh``: re-read from the database even if this session holds it); NotFound otherwise."""
+    query = select(Complaint).where(Complaint.ticket_id == ticket_id)
+    if fresh:
+        query = query.execution_options(populate_existing=True)
+    complaint = session.scalars(query).first()
     if complaint is None:
         raise NotFound(ticket_id)
     return complaint

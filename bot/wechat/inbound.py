@@ -122,7 +122,8 @@ def parse(xml: str) -> Inbound:
     event = str(raw.get("Event", "")).lower() or None if msg.type == "event" else None
     # Events have no MsgId: a retry repeats sender, time, event and key; two clicks in one second differ by key.
     event_key = str(raw.get("EventKey") or "")
-    dedupe_key = f"m:{msg_id}" if msg_id else f"e:{msg.source}:{create_time}:{event or msg.type}:{event_key}"
+    dedupe_key = f"m:{msg_id}" if msg_id else f"e:{msg.source}:{create_time}:{event or msg.type}" + (
+        f":{event_key}" if event_key else "")
     base = dict(openid=msg.source, account=msg.target, dedupe_key=dedupe_key[:128], msg_type=msg.type, event=event)
 
     if msg.type == "text":
