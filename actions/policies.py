@@ -31,9 +31,6 @@ ENTERPRISE_SLOTS = ["company_name", "credit_code", "enterprise_industry", "enter
 UNKNOWN_YEAR = 0  # "不清楚" when asked the founding year
 NO_CONTACT = "-"
 _EDIT = re.compile(r"修改|更改|变更|更新|改一下|改成|改为|编辑")
-_COMPANY = re.compile(r"[\u4e00-\u9fff（）()A-Za-z0-9·]{2,60}(有限责任公司|股份有限公司|有限公司|公司|集团|厂|店|中心|"
-                      r"合作社|工作室|事务所|商行|门市部|经营部|研究院|医院|学校|酒店|饭店)")
-_COMPANY_PREFIX = re.compile(r"^(我们|我|咱们?)?(公司|企业|单位)?(名称|名字|全称)?(是|叫|为)?[:：]?")
 
 
 def _intent(tracker: Tracker) -> Optional[str]:
@@ -93,8 +90,7 @@ def _company_name(text: str, tracker: Tracker) -> Optional[str]:
     named = entity(tracker, "company_name")
     if named and len(named) >= 4:
         return named
-    match = _COMPANY.search(text)
-    return _COMPANY_PREFIX.sub("", match.group(0)) if match else None
+    return ent.company_name_in(text)
 
 
 def _profile_answers(text: str, tracker: Tracker) -> dict[str, Any]:
@@ -140,8 +136,8 @@ class ValidateEnterpriseForm(FormValidationAction):
             return []
         text = user_text(tracker)[:MAX_TEXT]
         slots = _profile_answers(text, tracker)
-        if requested == "company_name" and "company_name" not in slots and 2 <= len(text) <= 60:
-            slots["company_name"] = _COMPANY_PREFIX.sub("", text).strip() or None
+        if requested == "company_name" and "company_name" not in slots:
+            slots["company_name"] = ent.company_name_in(text, whole=True)
         elif requested == "credit_code" and "credit_code" not in slots:
             dispatcher.utter_message(text=render("credit_code_invalid" if ent.credit_code_in(text) else "credit_code_format"))
         elif requested == "enterprise_founded" and "enterprise_founded" not in slots and re.search("不清楚|不知道|忘了|跳过", text):

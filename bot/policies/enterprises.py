@@ -86,6 +86,24 @@ def credit_code_in(text: str) -> Optional[str]:
     return match.group(0).upper() if match else None
 
 
+_COMPANY = re.compile(r"[\u4e00-\u9fff（）()A-Za-z0-9·]{2,60}?(有限责任公司|股份有限公司|有限公司|公司|集团|厂|店|中心|"
+                      r"合作社|工作室|事务所|商行|门市部|经营部|研究院|医院|学校|酒店|饭店)")
+_BEFORE_NAME = re.compile(r"注册|绑定|认证|认领|登记|名称|名字|全称|叫|是|[:：，,]")
+_NOT_A_NAME = re.compile(r"[我帮把想]|不知道|不清楚")
+_FILLER = re.compile(r"^(一下|我们|咱们|俺们|我|的|家|这个|那个|公司|企业|单位)+")
+
+
+def company_name_in(text: str, whole: bool = False) -> Optional[str]:
+    """The enterprise name in ``text`` ("我们公司叫沈阳某某有限公司" → 沈阳某某有限公司), at least 4 characters.
+
+    With ``whole`` (the name was asked for), a reply without a company suffix is taken as the name.
+    """
+    candidates = [m.group(0) for m in _COMPANY.finditer(text)] or ([text] if whole else [])
+    names = [_FILLER.sub("", _BEFORE_NAME.split(c)[-1].strip()) for c in candidates]
+    names = [n for n in names if 4 <= len(n) <= 64 and not _NOT_A_NAME.search(n)]
+    return max(names, key=len) if names else None
+
+
 def industry_of(text: str) -> Optional[str]:
     """The industry section a description names ("开饭店的" → 住宿和餐饮业)."""
     for section in INDUSTRIES:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput
 from bot.policies.enterprises import (
-    Profile, bound_enterprises, credit_code_in, founded_year_of, industry_of, register, size_of, tags_of,
+    Profile, bound_enterprises, company_name_in, credit_code_in, founded_year_of, industry_of, register, size_of, tags_of,
     valid_credit_code, with_check_char,
 )
 
@@ -63,3 +63,17 @@ def test_a_bad_profile_is_refused_with_every_problem(session: Session) -> None:
     with pytest.raises(InvalidInput) as err:
         register(session, "openid-a", Profile("某", CODE[:-1] + "0", "卖东西", "巨型", "朝阳区", 1800), TODAY)
     assert len(err.value.problems) == 6
+
+
+@pytest.mark.parametrize("text, name", [
+    ("我们公司叫沈阳东方餐饮管理有限公司，要实名注册", "沈阳东方餐饮管理有限公司"),
+    ("绑定沈阳远航科技有限公司", "沈阳远航科技有限公司"),
+    ("我想注册一下我们厂", None), ("帮我把厂子绑上", None), ("企业实名注册", None),
+])
+def test_company_names_in_a_sentence(text: str, name: "str | None") -> None:
+    assert company_name_in(text) == name
+
+
+def test_a_name_asked_for_may_lack_a_suffix() -> None:
+    assert company_name_in("华晨宝马", whole=True) == "华晨宝马"
+    assert company_name_in("我不知道", whole=True) is None
