@@ -138,6 +138,7 @@ def serve(settings: Settings) -> int:
         f"  在浏览器中打开 http://127.0.0.1:{settings.web_port}/chat 与助手对话（本地模拟公众号）\n"
         f"  工作台（投诉办理、评价、排行榜）：http://127.0.0.1:{settings.web_port}/console"
         "（首个管理员：.venv/bin/python -m bot create-admin --login admin）\n"
+        f"  政策库（图解、解读、问答）：http://127.0.0.1:{settings.web_port}/policies\n"
         f"  微信公众号服务器地址：http://<本机公网地址>:{port}/webhooks/wechat/webhook\n"
         f"  REST 对话接口：POST http://127.0.0.1:{port}/webhooks/rest/webhook  "
         '{"sender": "me", "message": "开饭店找谁"}\n'
