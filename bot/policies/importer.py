@@ -11,6 +11,7 @@ import yaml
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.db.base import utcnow
 from bot.db.directory import DISTRICTS, Unit
 from bot.db.policies import INDUSTRIES, POLICY_CATEGORIES, SIZES, TAGS, Policy, PolicyFaq
 from bot.errors import InvalidInput
@@ -265,6 +266,7 @@ def apply(session: Session, policies: list[dict[str, Any]]) -> ImportReport:
         else:
             for key, value in values.items():
                 setattr(policy, key, value)
+            policy.updated_at = utcnow()  # also when only the FAQ changed: running indexes reload
             report.updated.append(values["code"])
         session.flush()
         session.execute(delete(PolicyFaq).where(PolicyFaq.policy_id == policy.id))

@@ -113,3 +113,34 @@ def test_xlsx_reads_like_yaml(session: Session, tmp_path: Path) -> None:
 
 def test_the_sample_files_are_found() -> None:
     assert SEED in sample_files()
+
+
+def test_a_running_index_sees_an_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import runtime
+    from bot.db import create_db_engine, init_schema, make_session_factory, session_scope
+    from bot.db.directory import Unit
+
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    engine = create_db_engine(url)
+    init_schema(engine)
+    sessions = make_session_factory(engine)
+    policies = yaml.safe_load(SEED.read_text(encoding="utf-8"))
+    with session_scope(sessions) as s:
+        s.add_all(Unit(code=p["issuer"], name=p["issuer"], category="city_department", level="city") for p in policies)
+        s.flush()
+        import_files(s, [SEED])
+    monkeypatch.setenv("SYB_DATABASE_URL", url)
+    monkeypatch.setenv("SYB_DICT_DIR", str(tmp_path))
+    monkeypatch.setattr(runtime, "POLICY_RECHECK_SECONDS", 0.0)
+    runtime.reset()
+    try:
+        before = runtime.policy_index()
+        assert runtime.policy_index() is before  # nothing changed: the same index
+        policies[0]["faq"][0]["a"] = "新的答案"
+        with session_scope(sessions) as s:
+            import_files(s, [write_yaml(tmp_path / "p.yml", policies[:1])])
+        after = runtime.policy_index()
+        assert after is not before and after.by_code["RS-2019-GSDY"].faqs[0].answer == "新的答案"
+    finally:
+        runtime.reset()
+        engine.dispose()
