@@ -7,11 +7,11 @@ from typing import Any, Optional
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
 
-from actions.common import entity, in_thread, user_text
+from actions.common import entity, in_session, in_thread, user_text
 from bot.replies import render
 from bot import runtime
-from bot.db import session_scope
 from bot.directory import cards
 from bot.directory.answers import ContactAnswer, answer_contact
 from bot.nlp.text import canonical_district, find_district, normalise
@@ -62,15 +62,14 @@ class ActionFindContact(Action):
             dispatcher.utter_message(text=render("ask_what_to_find"))  # e.g. the menu's 我要找人
             return []
 
-        def work() -> ContactAnswer:
-            with session_scope(runtime.sessions()) as session:
-                return answer_contact(
-                    session, runtime.directory_index(), text,
-                    district=district, person=person,
-                    unit=entity(tracker, "unit"), service_item=entity(tracker, "service_item"),
-                )
+        def work(session: Session) -> ContactAnswer:
+            return answer_contact(
+                session, runtime.directory_index(), text,
+                district=district, person=person,
+                unit=entity(tracker, "unit"), service_item=entity(tracker, "service_item"),
+            )
 
-        answer = await in_thread(work)
+        answer = await in_session(work)
         if intent == "inform" and answer.kind == "not_found":
             dispatcher.utter_message(text=render("ask_rephrase"))
             return []

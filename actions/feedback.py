@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import re
 import uuid
+from abc import ABC, abstractmethod
 from typing import Any, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
 
-from actions.common import entity, in_thread, user_text
+from actions.common import entity, in_session, user_text
 from actions.directory import chosen
 from bot import runtime
-from bot.db import session_scope
 from bot.errors import InvalidInput, NotFound
 from bot.feedback import answers, complaints, handling, ratings
 from bot.feedback.render import complaint_summary, rating_summary, ticket_detail, ticket_line
@@ -44,7 +45,7 @@ def _intent(tracker: Tracker) -> Optional[str]:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
-class ValidateFeedbackForm(FormValidationAction):
+class ValidateFeedbackForm(FormValidationAction, ABC):
     """What both forms share: the target (with choices and corrections), the confirmation."""
 
     form = ""
@@ -72,12 +73,14 @@ class ValidateFeedbackForm(FormValidationAction):
             slots.setdefault(requested, tracker.get_slot(requested))  # ask the same question again
         return [SlotSet(k, v) for k, v in slots.items()]
 
+    @abstractmethod
     async def fill(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
                    requested: Optional[str], correcting: bool) -> dict[str, Any]:
-        raise NotImplementedError
+        """The form's own slots from this message."""
 
+    @abstractmethod
     async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
-        raise NotImplementedError
+        """Store the confirmed rating or complaint (idempotently); False when it could not be stored."""
 
     async def _target(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
                       requested: Optional[str], correcting: bool) -> dict[str, Any]:
@@ -95,12 +98,11 @@ class ValidateFeedbackForm(FormValidationAction):
             if district and query and not entity(tracker, "unit") and not entity(tracker, "person"):
                 text = f"{query} {text}"  # "沈河区的" after "市场监管局": the same kind of unit there
 
-        def work() -> Resolution:
-            with session_scope(runtime.sessions()) as session:
-                return resolve_target(session, runtime.directory_index(), text, person=entity(tracker, "person"),
-                                      unit=entity(tracker, "unit"), district=district)
+        def work(session: Session) -> Resolution:
+            return resolve_target(session, runtime.directory_index(), text, person=entity(tracker, "person"),
+                                  unit=entity(tracker, "unit"), district=district)
 
-        found = await in_thread(work)
+        found = await in_session(work)
         if found.target is not None:
             if correcting:
                 dispatcher.utter_message(text=render("target_corrected", label=found.target.label))
@@ -158,16 +160,15 @@ class ValidateRatingForm(ValidateFeedbackForm):
         unit_id, cadre_id = parse_key(tracker.get_slot("feedback_target"))
         comment = tracker.get_slot("rating_comment")
 
-        def work() -> ratings.Averages:
-            with session_scope(runtime.sessions()) as session:
-                ratings.submit_rating(session, tracker.sender_id, int(tracker.get_slot("attitude_stars")),
-                                      int(tracker.get_slot("proficiency_stars")), unit_id=unit_id, cadre_id=cadre_id,
-                                      comment="" if comment == NONE else comment or "")
-                session.flush()
-                return ratings.averages(session, unit_id=unit_id, cadre_id=cadre_id)
+        def work(session: Session) -> ratings.Averages:
+            ratings.submit_rating(session, tracker.sender_id, int(tracker.get_slot("attitude_stars")),
+                                  int(tracker.get_slot("proficiency_stars")), unit_id=unit_id, cadre_id=cadre_id,
+                                  comment="" if comment == NONE else comment or "")
+            session.flush()
+            return ratings.averages(session, unit_id=unit_id, cadre_id=cadre_id)
 
         try:
-            avg = await in_thread(work)
+            avg = await in_session(work)
         except (NotFound, InvalidInput):
             dispatcher.utter_message(text=render("target_not_found", person="", hotline=runtime.settings().service_hotline))
             return False
@@ -233,21 +234,20 @@ class ValidateComplaintForm(ValidateFeedbackForm):
     async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
         phone = tracker.get_slot("complaint_phone")
 
-        def work() -> tuple[str, Any, bool]:
-            with session_scope(runtime.sessions()) as session:
-                unit_id, cadre_id = unit_and_cadre(session, tracker.get_slot("feedback_target"))
-                submission = complaints.Submission(
-                    user_id=tracker.sender_id, unit_id=unit_id or 0, cadre_id=cadre_id,
-                    description=tracker.get_slot("complaint_description") or "",
-                    happened=tracker.get_slot("complaint_time") or "",
-                    anonymous=bool(tracker.get_slot("complaint_anonymous")),
-                    contact_phone="" if phone in (None, NONE) else phone,
-                    evidence=tuple(tracker.get_slot("complaint_evidence") or ()))
-                ticket, created = complaints.submit_complaint(session, tracker.get_slot("submission_key"), submission)
-                return ticket.ticket_id, ticket.deadline, created
+        def work(session: Session) -> tuple[str, Any, bool]:
+            unit_id, cadre_id = unit_and_cadre(session, tracker.get_slot("feedback_target"))
+            submission = complaints.Submission(
+                user_id=tracker.sender_id, unit_id=unit_id or 0, cadre_id=cadre_id,
+                description=tracker.get_slot("complaint_description") or "",
+                happened=tracker.get_slot("complaint_time") or "",
+                anonymous=bool(tracker.get_slot("complaint_anonymous")),
+                contact_phone="" if phone in (None, NONE) else phone,
+                evidence=tuple(tracker.get_slot("complaint_evidence") or ()))
+            ticket, created = complaints.submit_complaint(session, tracker.get_slot("submission_key"), submission)
+            return ticket.ticket_id, ticket.deadline, created
 
         try:
-            ticket_id, deadline, _created = await in_thread(work)
+            ticket_id, deadline, _created = await in_session(work)
         except (NotFound, InvalidInput) as exc:
             problems = "；".join(getattr(exc, "problems", []) or [str(exc)])
             dispatcher.utter_message(text=render("complaint_invalid", problems=problems))
@@ -330,21 +330,20 @@ class ActionCheckComplaint(Action):
         said = entity(tracker, "ticket_id") or next(iter(_TICKET.findall(user_text(tracker))), None)
         ticket_id = re.sub(r"\s", "", said).upper() if said else None
 
-        def work() -> str:
-            with session_scope(runtime.sessions()) as session:
-                if ticket_id:
-                    try:
-                        ticket = complaints.user_ticket(session, tracker.sender_id, ticket_id)
-                    except NotFound:
-                        return render("ticket_not_found", ticket=ticket_id)
-                    return ticket_detail(ticket, unit_name(session, ticket.unit_id), complaints.history(session, ticket))
-                tickets = complaints.user_tickets(session, tracker.sender_id, limit=5)
-                if not tickets:
-                    return render("no_tickets")
-                lines = "\n".join(ticket_line(t, unit_name(session, t.unit_id)) for t in tickets)
-                return render("my_tickets", lines=lines)
+        def work(session: Session) -> str:
+            if ticket_id:
+                try:
+                    ticket = complaints.user_ticket(session, tracker.sender_id, ticket_id)
+                except NotFound:
+                    return render("ticket_not_found", ticket=ticket_id)
+                return ticket_detail(ticket, unit_name(session, ticket.unit_id), complaints.history(session, ticket))
+            tickets = complaints.user_tickets(session, tracker.sender_id, limit=5)
+            if not tickets:
+                return render("no_tickets")
+            lines = "\n".join(ticket_line(t, unit_name(session, t.unit_id)) for t in tickets)
+            return render("my_tickets", lines=lines)
 
-        dispatcher.utter_message(text=await in_thread(work))
+        dispatcher.utter_message(text=await in_session(work))
         return []
 
 
@@ -360,16 +359,15 @@ class ActionHandlingVerdict(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         satisfied = not _DISSATISFIED.search(user_text(tracker))
 
-        def work() -> str:
-            with session_scope(runtime.sessions()) as session:
-                ticket = handling.awaiting_verdict(session, tracker.sender_id)
-                if ticket is None:
-                    return render("verdict_none")
-                ticket = handling.record_verdict(session, ticket, satisfied)
-                if satisfied:
-                    return render("verdict_thanks", ticket=ticket.ticket_id)
-                return render("verdict_reopened", ticket=ticket.ticket_id,
-                              deadline=f"{ticket.deadline.month}月{ticket.deadline.day}日")
+        def work(session: Session) -> str:
+            ticket = handling.awaiting_verdict(session, tracker.sender_id)
+            if ticket is None:
+                return render("verdict_none")
+            ticket = handling.record_verdict(session, ticket, satisfied)
+            if satisfied:
+                return render("verdict_thanks", ticket=ticket.ticket_id)
+            return render("verdict_reopened", ticket=ticket.ticket_id,
+                          deadline=f"{ticket.deadline.month}月{ticket.deadline.day}日")
 
-        dispatcher.utter_message(text=await in_thread(work))
+        dispatcher.utter_message(text=await in_session(work))
         return []

@@ -5,10 +5,10 @@ from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
 
-from actions.common import in_thread
+from actions.common import in_session
 from bot import runtime
-from bot.db import session_scope
 from bot.handoff import record_callback
 from bot.replies import render
 from bot.workdays import office_open
@@ -31,11 +31,10 @@ class ActionHumanHandoff(Action):
             return []
         message_id = str(tracker.latest_message.get("message_id") or len(tracker.events))
 
-        def work() -> int:
-            with session_scope(runtime.sessions()) as session:
-                return record_callback(session, tracker.sender_id, message_id, _recent_user_text(tracker)).id
+        def work(session: Session) -> int:
+            return record_callback(session, tracker.sender_id, message_id, _recent_user_text(tracker)).id
 
-        request_id = await in_thread(work)
+        request_id = await in_session(work)
         if office_open(settings.office_hours):
             text = render("handoff_recorded", request_id=request_id, hotline=settings.service_hotline)
         else:

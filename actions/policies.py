@@ -7,10 +7,10 @@ from typing import Any, Optional
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
 
-from actions.common import entity, in_thread, user_text
+from actions.common import entity, in_session, in_thread, user_text
 from bot import runtime
-from bot.db import session_scope
 from bot.db.policies import POLICY_CATEGORIES
 from bot.errors import InvalidInput
 from bot.feedback.answers import declines_phone, is_correction, phone_answer, says_yes
@@ -165,12 +165,11 @@ class ValidateEnterpriseForm(FormValidationAction):
     async def _submit(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[bool]:
         profile = _profile_from_slots(tracker)
 
-        def work() -> str:
-            with session_scope(runtime.sessions()) as session:
-                return ent.register(session, tracker.sender_id, profile, china_today()).name
+        def work(session: Session) -> str:
+            return ent.register(session, tracker.sender_id, profile, china_today()).name
 
         try:
-            name = await in_thread(work)
+            name = await in_session(work)
         except InvalidInput as exc:
             dispatcher.utter_message(text=render("enterprise_invalid", problems="；".join(exc.problems)))
             return None
@@ -205,14 +204,13 @@ class ActionStartEnterprise(Action):
         if not _EDIT.search(text):
             return events
 
-        def work() -> Optional[ent.Profile]:
-            with session_scope(runtime.sessions()) as session:
-                bound = ent.bound_enterprises(session, tracker.sender_id)
-                named = next((e for e in bound if e.name in text or e.credit_code in text.upper()), None)
-                chosen = named or (bound[0] if bound else None)
-                return ent.profile_of(chosen) if chosen else None
+        def work(session: Session) -> Optional[ent.Profile]:
+            bound = ent.bound_enterprises(session, tracker.sender_id)
+            named = next((e for e in bound if e.name in text or e.credit_code in text.upper()), None)
+            chosen = named or (bound[0] if bound else None)
+            return ent.profile_of(chosen) if chosen else None
 
-        profile = await in_thread(work)
+        profile = await in_session(work)
         if profile is None:
             return events
         dispatcher.utter_message(text=render("enterprise_editing", name=profile.name))
@@ -246,24 +244,23 @@ class ActionRecommendPolicy(Action):
         categories = _categories(tracker, text)
         public_url = runtime.settings().public_url
 
-        def work() -> Optional[str]:
-            with session_scope(runtime.sessions()) as session:
-                bound = ent.bound_enterprises(session, tracker.sender_id)
-                if not bound:
-                    return None
-                enterprise = next((e for e in bound if e.name in text), bound[0])
-                found = recommend(session, enterprise, china_today(), limit=5,
-                                  category=categories[0] if len(categories) == 1 else None)
-                if not found:
-                    return render("recommend_none", name=enterprise.name, url=f"{public_url}/policies")
-                lines = "\n".join(
-                    f"{i}. {r.policy.short_title or r.policy.title}（{reason_text(r.fit)}）\n   {public_url}/policies/{r.policy.code}"
-                    for i, r in enumerate(found, 1))
-                others = "\n" + render("recommend_others", names="、".join(e.name for e in bound if e is not enterprise)) \
-                    if len(bound) > 1 else ""
-                return render("recommend_list", name=enterprise.name, lines=lines) + others
+        def work(session: Session) -> Optional[str]:
+            bound = ent.bound_enterprises(session, tracker.sender_id)
+            if not bound:
+                return None
+            enterprise = next((e for e in bound if e.name in text), bound[0])
+            found = recommend(session, enterprise, china_today(), limit=5,
+                              category=categories[0] if len(categories) == 1 else None)
+            if not found:
+                return render("recommend_none", name=enterprise.name, url=f"{public_url}/policies")
+            lines = "\n".join(
+                f"{i}. {r.policy.short_title or r.policy.title}（{reason_text(r.fit)}）\n   {public_url}/policies/{r.policy.code}"
+                for i, r in enumerate(found, 1))
+            others = "\n" + render("recommend_others", names="、".join(e.name for e in bound if e is not enterprise)) \
+                if len(bound) > 1 else ""
+            return render("recommend_list", name=enterprise.name, lines=lines) + others
 
-        reply = await in_thread(work)
+        reply = await in_session(work)
         dispatcher.utter_message(text=reply or render("register_first"))
         return []
 
@@ -277,15 +274,14 @@ class ActionSubscribePush(Action):
         cap = runtime.settings().push_daily_cap
         quiet = runtime.settings().push_quiet_hours
 
-        def work() -> Optional[str]:
-            with session_scope(runtime.sessions()) as session:
-                if not ent.bound_enterprises(session, tracker.sender_id):
-                    return None
-                sub = subscribe(session, tracker.sender_id, categories)
-                which = "、".join(sub.categories) if sub.categories else "全部18类"
-                return render("push_subscribed", categories=which, cap=cap, quiet=quiet)
+        def work(session: Session) -> Optional[str]:
+            if not ent.bound_enterprises(session, tracker.sender_id):
+                return None
+            sub = subscribe(session, tracker.sender_id, categories)
+            which = "、".join(sub.categories) if sub.categories else "全部18类"
+            return render("push_subscribed", categories=which, cap=cap, quiet=quiet)
 
-        reply = await in_thread(work)
+        reply = await in_session(work)
         dispatcher.utter_message(text=reply or render("register_first"))
         return []
 
@@ -297,14 +293,13 @@ class ActionUnsubscribePush(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         categories = _categories(tracker, user_text(tracker))
 
-        def work() -> str:
-            with session_scope(runtime.sessions()) as session:
-                sub = unsubscribe(session, tracker.sender_id, categories)
-                if sub is None:
-                    return render("push_not_subscribed")
-                if sub.active:
-                    return render("push_narrowed", removed="、".join(categories), categories="、".join(sub.categories))
-                return render("push_unsubscribed")
+        def work(session: Session) -> str:
+            sub = unsubscribe(session, tracker.sender_id, categories)
+            if sub is None:
+                return render("push_not_subscribed")
+            if sub.active:
+                return render("push_narrowed", removed="、".join(categories), categories="、".join(sub.categories))
+            return render("push_unsubscribed")
 
-        dispatcher.utter_message(text=await in_thread(work))
+        dispatcher.utter_message(text=await in_session(work))
         return []

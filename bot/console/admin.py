@@ -16,7 +16,8 @@ from bot.console.accounts import create_account, list_accounts, reset_password, 
 from bot.console.audit import ACTIONS, entries, record
 from bot.console.forms import integer, page_number, secret, text
 from bot.console.units import unit_by_name, unit_names
-from bot.console.web import admin_only, client_ip, in_db, me, not_found, now, page
+from bot.console.web import admin_only, client_ip, me, not_found, now, page
+from bot.web.database import in_db
 from bot.db.console import ROLES
 from bot.errors import Duplicate, InvalidInput, NotFound
 from bot.feedback.leaderboard import UnitScore, csv_bytes, month_period, unit_scores, write_xlsx, year_period

@@ -13,10 +13,11 @@ from bot.console.forms import integer, page_number, safe_next, secret, text
 from bot.console.tickets import (STATUSES, OtherUnit, Reassignment, StatusChange, apply_change, apply_reassign,
                                  ticket_list, ticket_view)
 from bot.console.units import unit_names, unit_page
-from bot.console.web import (audit, client_ip, csrf_ok, in_db, lifetime, me, not_found, now, page, refuse,
+from bot.console.web import (audit, client_ip, csrf_ok, lifetime, me, not_found, now, page, refuse,
                              secure_cookies)
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.feedback.targets import unit_name
+from bot.web.database import in_db
 from bot.web.keys import NOTIFIER, SESSIONS
 from bot.workdays import china_today
 

@@ -6,23 +6,20 @@ session's token, before a handler sees it.
 """
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, Optional, TypeVar
+from typing import Any, Optional
 from urllib.parse import quote
 
 import aiohttp_jinja2
 from aiohttp import web
-from sqlalchemy.orm import Session
 
 from bot.console.audit import ANONYMOUS, record
 from bot.console.auth import COOKIE, COOKIE_PATH, Lifetime, Principal, resume, same_token
-from bot.db import session_scope
-from bot.web.keys import SESSIONS, SETTINGS
+from bot.web.database import in_db
+from bot.web.keys import SETTINGS
 
-T = TypeVar("T")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Clock = Callable[[], datetime]
 
@@ -51,17 +48,6 @@ def client_ip(request: web.Request) -> str:
 
 def me(request: web.Request) -> Principal:
     return request[PRINCIPAL]  # type: ignore[no-any-return]
-
-
-async def in_db(request: web.Request, fn: Callable[[Session], T]) -> T:
-    """Run ``fn`` in one committed unit of work, in a worker thread (the event loop never waits on the database)."""
-    factory = request.app[SESSIONS]
-
-    def work() -> T:
-        with session_scope(factory) as session:
-            return fn(session)
-
-    return await asyncio.to_thread(work)
 
 
 async def audit(request: web.Request, action: str, target: str = "", detail: str = "") -> None:

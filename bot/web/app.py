@@ -48,6 +48,18 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+@contextlib.asynccontextmanager
+async def _running(job: Awaitable[None]) -> AsyncIterator[None]:
+    """Run ``job`` as a task while the app serves; cancel it on shutdown."""
+    task = asyncio.ensure_future(job)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 async def _notifier(app: web.Application) -> AsyncIterator[None]:
     """Complainants hear of every change to their tickets (bot.feedback.notify)."""
     settings = app[SETTINGS]
@@ -58,11 +70,8 @@ async def _notifier(app: web.Application) -> AsyncIterator[None]:
         notifier = Notifier(client, app[SESSIONS], settings.notify_interval, settings.wechat_template_complaint,
                             f"{settings.public_url}/chat")
         app[NOTIFIER] = notifier
-        task = asyncio.create_task(notifier.run())
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        async with _running(notifier.run()):
+            yield
 
 
 async def _policy_pusher(app: web.Application) -> AsyncIterator[None]:
@@ -74,11 +83,8 @@ async def _policy_pusher(app: web.Application) -> AsyncIterator[None]:
     async with WeChatClient.from_settings(settings, app[SESSIONS]) as client:
         pusher = PolicyPusher(client, app[SESSIONS], settings.push_interval, settings.public_url,
                               settings.push_quiet_hours, settings.push_daily_cap)
-        task = asyncio.create_task(pusher.run())
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        async with _running(pusher.run()):
+            yield
 
 
 @web.middleware

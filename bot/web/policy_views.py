@@ -16,7 +16,8 @@ from bot.policies import store
 from bot.policies.cards import category_url
 from bot.policies.diagram import category_cover_png, category_index, cover_png, diagram_svg, eligibility_text
 from bot.web.cards import Phone, phone
-from bot.web.views import _read, not_found
+from bot.web.database import in_db
+from bot.web.views import not_found
 from bot.workdays import china_today
 
 T = TypeVar("T")
@@ -69,7 +70,7 @@ def _line(policy: Policy, today: date) -> PolicyLine:
 
 async def index(request: web.Request) -> web.Response:
     """The 18 categories with their number of policies."""
-    counts = await _read(request, store.category_counts)
+    counts = await in_db(request, store.category_counts)
     links = [CategoryLink(name, n, category_index(name), category_url(name, "")) for name, n in counts.items()]
     return aiohttp_jinja2.render_template("policies/index.html", request,
                                           {"categories": links, "total": sum(counts.values())})
@@ -80,7 +81,7 @@ async def category(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     if name not in POLICY_CATEGORIES:
         return not_found(request, "这个政策分类")
-    policies = await _read(request, lambda s: store.list_policies(s, name))
+    policies = await in_db(request, lambda s: store.list_policies(s, name))
     today = china_today()
     return aiohttp_jinja2.render_template("policies/category.html", request, {
         "category": name, "colour": category_index(name), "policies": [_line(p, today) for p in policies]})
@@ -94,7 +95,7 @@ def _paragraphs(text: str) -> list[str]:
 async def policy_page(request: web.Request) -> web.Response:
     """A policy: 政策图解, 文字解读, 高频问答, 发布单位, 解答电话, with its dates and source."""
     code = request.match_info["code"]
-    policy = await _read(request, lambda s: store.find_policy(s, code))
+    policy = await in_db(request, lambda s: store.find_policy(s, code))
     if policy is None:
         return not_found(request, "这项政策")
     answer: Optional[Phone] = phone(policy.answer_phone)
@@ -121,7 +122,7 @@ def _drawn(code: str, draw: Callable[[Policy], T]) -> Callable[[Session], Option
 
 async def diagram(request: web.Request) -> web.Response:
     """The policy diagram as SVG."""
-    svg = await _read(request, _drawn(request.match_info["code"], diagram_svg))
+    svg = await in_db(request, _drawn(request.match_info["code"], diagram_svg))
     if svg is None:
         return not_found(request, "这项政策的图解")
     response = _image(svg.encode("utf-8"), "image/svg+xml")
@@ -132,7 +133,7 @@ async def diagram(request: web.Request) -> web.Response:
 
 async def cover(request: web.Request) -> web.Response:
     """The policy's news-card cover as PNG."""
-    png = await _read(request, _drawn(request.match_info["code"], cover_png))
+    png = await in_db(request, _drawn(request.match_info["code"], cover_png))
     if png is None:
         return not_found(request, "这项政策的封面图")
     return _image(png, "image/png")

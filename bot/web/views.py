@@ -1,27 +1,23 @@
 """Handlers of the web app: the chat page, its send and inbox endpoints, the service-card pages."""
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
-from sqlalchemy.orm import Session
 
-from bot.db import session_scope
 from bot.errors import InvalidInput, Unavailable
 from bot.web import cards, chat
-from bot.web.keys import HTTP, SANDBOX_APP, SESSIONS, SETTINGS
+from bot.web.database import in_db
+from bot.web.keys import HTTP, SANDBOX_APP, SETTINGS
 from bot.web.sandbox import SANDBOX
 from bot.wechat import simulate
 from bot.wechat.menu import MENU
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
 MAX_INBOX = 50  # messages returned per poll
 
 
@@ -103,17 +99,6 @@ async def chat_inbox(request: web.Request) -> web.Response:
     return web.json_response({"messages": items[:MAX_INBOX]})
 
 
-async def _read(request: web.Request, fn: Callable[[Session], T]) -> T:
-    """Run a read in a worker thread (the event loop never waits on the database)."""
-    factory = request.app[SESSIONS]
-
-    def work() -> T:
-        with session_scope(factory) as session:
-            return fn(session)
-
-    return await asyncio.to_thread(work)
-
-
 def not_found(request: web.Request, what: str = "") -> web.Response:
     """The Chinese 404 page."""
     return aiohttp_jinja2.render_template("not_found.html", request, {"what": what}, status=404)
@@ -122,7 +107,7 @@ def not_found(request: web.Request, what: str = "") -> web.Response:
 async def cadre_card(request: web.Request) -> web.Response:
     """A cadre's electronic service card."""
     cadre_id = int(request.match_info["id"])
-    card = await _read(request, lambda s: cards.load_cadre(s, cadre_id))
+    card = await in_db(request, lambda s: cards.load_cadre(s, cadre_id))
     if card is None:
         return not_found(request, "这位服务干部的名片")
     return aiohttp_jinja2.render_template("cadre.html", request, {"cadre": card})
@@ -131,7 +116,7 @@ async def cadre_card(request: web.Request) -> web.Response:
 async def cadre_photo(request: web.Request) -> web.Response:
     """The generated avatar with the cadre's surname (for cadres without a photo)."""
     cadre_id = int(request.match_info["id"])
-    name = await _read(request, lambda s: cards.cadre_name(s, cadre_id))
+    name = await in_db(request, lambda s: cards.cadre_name(s, cadre_id))
     if name is None:
         return not_found(request, "这位服务干部的头像")
     response = aiohttp_jinja2.render_template(
@@ -144,7 +129,7 @@ async def cadre_photo(request: web.Request) -> web.Response:
 async def unit_card(request: web.Request) -> web.Response:
     """A unit's service card."""
     unit_id = int(request.match_info["id"])
-    card = await _read(request, lambda s: cards.load_unit(s, unit_id))
+    card = await in_db(request, lambda s: cards.load_unit(s, unit_id))
     if card is None:
         return not_found(request, "这个单位的名片")
     return aiohttp_jinja2.render_template("unit.html", request, {"unit": card})

@@ -5,8 +5,6 @@ administrator signs in on a desktop, opens the leaderboard and a unit's page wit
 """
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,7 @@ import pytest
 from bot.db import create_db_engine, make_session_factory
 from bot.web.app import create_app
 from tests.unit.console.conftest import PASSWORD, World, build_world, copy_sample
-from tests.unit.web.conftest import serving, web_settings
+from tests.unit.web.conftest import serving_in_thread, web_settings
 
 
 PHONE = {"width": 390, "height": 844}
@@ -31,18 +29,8 @@ def console(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     engine = create_db_engine(url)
     world = build_world(make_session_factory(engine))
     engine.dispose()
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    server = serving(create_app(web_settings(url)))
-    base = asyncio.run_coroutine_threadsafe(server.__aenter__(), loop).result(timeout=30)
-    try:
+    with serving_in_thread(create_app(web_settings(url))) as base:
         yield base, world
-    finally:
-        asyncio.run_coroutine_threadsafe(server.__aexit__(None, None, None), loop).result(timeout=30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
 
 
 @pytest.fixture()

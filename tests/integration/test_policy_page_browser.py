@@ -5,8 +5,6 @@ and finds a big tap-to-call button; nothing scrolls sideways and the CSP is neve
 """
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.web.app import create_app
-from tests.unit.web.conftest import serving, web_settings
+from tests.unit.web.conftest import serving_in_thread, web_settings
 from tests.unit.web.test_policy_pages import CURRENT, EXPIRED, build_policy_world
 
 PHONE = {"width": 390, "height": 844}
@@ -25,18 +23,8 @@ WAIT_MS = 10_000
 def site(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The web app on its own copy of the sample database with test policies, served from a background loop."""
     world = build_policy_world(sample_db, tmp_path_factory.mktemp("policy-browser") / "policies.db")
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    server = serving(create_app(web_settings(world.url)))
-    base = asyncio.run_coroutine_threadsafe(server.__aenter__(), loop).result(timeout=30)
-    try:
+    with serving_in_thread(create_app(web_settings(world.url))) as base:
         yield base
-    finally:
-        asyncio.run_coroutine_threadsafe(server.__aexit__(None, None, None), loop).result(timeout=30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
 
 
 @pytest.fixture()

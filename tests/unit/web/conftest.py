@@ -1,8 +1,10 @@
 """The web app served on loopback inside a test's event loop, against the sample database."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -24,6 +26,23 @@ async def serving(app: web.Application) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
+
+
+@contextmanager
+def serving_in_thread(app: web.Application) -> Iterator[str]:
+    """``serving`` on an event loop in a thread of its own, for synchronous callers (the browser tests)."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    server = serving(app)
+    base = asyncio.run_coroutine_threadsafe(server.__aenter__(), loop).result(timeout=30)
+    try:
+        yield base
+    finally:
+        asyncio.run_coroutine_threadsafe(server.__aexit__(None, None, None), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
 
 
 def web_settings(database: str, **env: Optional[str]) -> Settings:
