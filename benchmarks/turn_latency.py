@@ -101,7 +101,7 @@ async def run(port: int, token: str, procs_pids: list[int]) -> None:
         print(f"[turn] 一个用户 500 轮、每 20 轮一次会话（超时 60 分钟后新会话）：第 1-20 轮 p50 {first * 1000:.1f} ms，"
               f"第 481-500 轮 p50 {last * 1000:.1f} ms")
         first, last = await long_history(http, base, token, "history-burst")
-        print(f"[turn] 一个会话内连续 500 轮（不间断）：第 1-20 轮 p50 {first * 1000:.1f} ms，第 481-500 轮 p50 {last * 1000:.1f} ms")
+        print(f"[turn] 一个用户连续 500 轮、从不停顿（会话满 SYB_SESSION_MAX_EVENTS 个事件后重开）：第 1-20 轮 p50 {first * 1000:.1f} ms，第 481-500 轮 p50 {last * 1000:.1f} ms")
     print("[turn] 内存：" + "，".join(f"{name} {rss_mb(pid):.0f} MB" for name, pid in zip(("动作服务器", "Rasa 服务器"), procs_pids)))
 
 

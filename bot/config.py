@@ -4,6 +4,7 @@
 | --- | --- | --- |
 | SYB_DATABASE_URL | sqlite:///<repo>/var/syb.db | SQLAlchemy URL of the application database |
 | SYB_TRACKER_URL | SYB_DATABASE_URL | SQLAlchemy URL of Rasa's tracker store (the application's database by default) |
+| SYB_SESSION_MAX_EVENTS | 150 | a conversation session this long starts anew (slots kept) once nothing is in progress |
 | SYB_REDIS_URL | (empty) | redis://host:port/db for Rasa's lock store; needed for more than one Rasa worker |
 | SYB_RASA_WORKERS | 1 | Rasa server worker processes (Sanic); more than 1 needs SYB_REDIS_URL |
 | SYB_RASA_PORT | 5005 | Rasa server port |
@@ -49,6 +50,7 @@ class Settings:
 
     database_url: str
     tracker_url: str
+    session_max_events: int
     redis_url: str
     rasa_workers: int
     rasa_port: int
@@ -87,6 +89,7 @@ class Settings:
         return cls(
             database_url=database_url,
             tracker_url=env.get("SYB_TRACKER_URL", database_url),
+            session_max_events=int(env.get("SYB_SESSION_MAX_EVENTS", "150")),
             redis_url=env.get("SYB_REDIS_URL", ""),
             rasa_workers=int(env.get("SYB_RASA_WORKERS", "1")),
             rasa_port=int(env.get("SYB_RASA_PORT", "5005")),
@@ -123,6 +126,7 @@ class Settings:
         return {
             "SYB_ACTIONS_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
             "SYB_TRACKER_URL": self.tracker_url,
+            "SYB_SESSION_MAX_EVENTS": str(self.session_max_events),
             "SYB_LOCK_STORE": "redis" if redis else "in_memory",
             "SYB_REDIS_HOST": (redis.hostname or "127.0.0.1") if redis else "",
             "SYB_REDIS_PORT": str(redis.port or 6379) if redis else "6379",
@@ -135,6 +139,7 @@ class Settings:
         return {
             "SYB_DATABASE_URL": self.database_url,
             "SYB_TRACKER_URL": self.tracker_url,
+            "SYB_SESSION_MAX_EVENTS": str(self.session_max_events),
             "SYB_REDIS_URL": self.redis_url,
             "SYB_RASA_WORKERS": str(self.rasa_workers),
             "SYB_RASA_PORT": str(self.rasa_port),

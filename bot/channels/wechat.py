@@ -1,4 +1,4 @@
-"""The WeChat Official Account as a Rasa input channel (the one module in bot/ that imports Rasa).
+"""The WeChat Official Account as a Rasa input channel (bot/channels/ alone in bot/ imports Rasa).
 
 Registered in credentials.yml as ``bot.channels.wechat.WeChatInput``; WeChat calls
 ``/webhooks/wechat/webhook``. Protocol work is in ``bot.wechat``: this module only adapts it to
