@@ -10,18 +10,20 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.common import entity, in_session, in_thread, user_text
+from actions.directory import reply_from_directory
 from bot import runtime
 from bot.db.policies import POLICY_CATEGORIES
 from bot.errors import InvalidInput
 from bot.feedback.answers import declines_phone, is_correction, phone_answer, says_yes
 from bot.nlp.text import find_district
 from bot.policies import enterprises as ent
-from bot.policies.answers import answer_question
+from bot.policies.answers import PolicyAnswer, answer_question
 from bot.policies.cards import category_news, policy_news
 from bot.policies.recommend import recommend
 from bot.policies.eligibility import reason_text
 from bot.policies.subscriptions import subscribe, unsubscribe
 from bot.replies import render
+from bot.routing import asks_about_policy, asks_for_contact
 from bot.workdays import china_today
 
 MAX_TEXT = 300
@@ -42,8 +44,35 @@ def _categories(tracker: Tracker, text: str) -> list[str]:
     return [c for c in POLICY_CATEGORIES if c in named or c in text]
 
 
+async def policy_answer(tracker: Tracker, text: str) -> PolicyAnswer:
+    """The policy library's answer to ``text``, with the policy talked about before as context."""
+    categories = _categories(tracker, text)
+    settings = runtime.settings()
+    index = await in_thread(runtime.policy_index)
+    return answer_question(index, text, china_today(), settings.public_url, settings.service_hotline,
+                           context_code=tracker.get_slot("policy_code"),
+                           previous=tracker.get_slot("policy_question") or "",
+                           category=categories[0] if len(categories) == 1 else None)
+
+
+async def send_policy(dispatcher: CollectingDispatcher, answer: PolicyAnswer, text: str) -> list[dict[str, Any]]:
+    """Reply with a policy answer and its card; the slots keep the policy for follow-ups."""
+    public_url = runtime.settings().public_url
+    dispatcher.utter_message(text=answer.text)
+    if answer.policy is not None:
+        dispatcher.utter_message(json_message={"news": policy_news(answer.policy, public_url)})
+        return [SlotSet("policy_code", answer.policy.code), SlotSet("policy_question", answer.question or text)]
+    if answer.category is not None:
+        index = await in_thread(runtime.policy_index)
+        count = sum(1 for p in index.policies if p.category == answer.category)
+        dispatcher.utter_message(json_message={"news": category_news(answer.category, count, public_url)})
+    return [SlotSet("policy_code", None), SlotSet("policy_question", None)]
+
+
 class ActionAnswerPolicy(Action):
-    """Answer a policy question from the right policy's FAQ, keeping the policy as context for follow-ups."""
+    """Answer a policy question from the right policy's FAQ, keeping the policy as context for follow-ups.
+    A question that asks who handles something goes to the directory when no policy fits or it names no
+    policy matter ("燃气开户去哪办" is not about a policy, whatever the FAQ's wording shares with it)."""
 
     def name(self) -> str:
         return "action_answer_policy"
@@ -53,23 +82,18 @@ class ActionAnswerPolicy(Action):
         if not text:
             dispatcher.utter_message(text=render("policy_ask"))
             return []
-        categories = _categories(tracker, text)
-        settings = runtime.settings()
-        index = await in_thread(runtime.policy_index)
-        answer = answer_question(index, text, china_today(), settings.public_url, settings.service_hotline,
-                                 context_code=tracker.get_slot("policy_code"),
-                                 previous=tracker.get_slot("policy_question") or "",
-                                 category=categories[0] if len(categories) == 1 else None)
-        dispatcher.utter_message(text=answer.text)
-        if answer.policy is not None:
-            dispatcher.utter_message(json_message={"news": policy_news(answer.policy, settings.public_url)})
-        elif answer.category is not None:
-            count = sum(1 for p in index.policies if p.category == answer.category)
-            news = category_news(answer.category, count, settings.public_url)
-            dispatcher.utter_message(json_message={"news": news})
-        if answer.policy is None:
-            return [SlotSet("policy_code", None), SlotSet("policy_question", None)]
-        return [SlotSet("policy_code", answer.policy.code), SlotSet("policy_question", answer.question or text)]
+        answer = await policy_answer(tracker, text)
+        if asks_for_contact(text) and (not answer.found or not asks_about_policy(text)):
+            events = await reply_from_directory(dispatcher, tracker, text)
+            if events is not None:
+                return events + [SlotSet("policy_code", None), SlotSet("policy_question", None)]
+        return await send_policy(dispatcher, answer, text)
+
+
+async def reply_from_policies(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Optional[list[dict[str, Any]]]:
+    """Reply with the policy library's answer if it has one (events), else say nothing (None)."""
+    answer = await policy_answer(tracker, text)
+    return await send_policy(dispatcher, answer, text) if answer.found else None
 
 
 # ---- enterprise registration -------------------------------------------------------------------------

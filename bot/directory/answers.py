@@ -38,6 +38,11 @@ class ContactAnswer:
     person: Optional[str] = None
     aspects: set[str] = field(default_factory=set)
 
+    @property
+    def found(self) -> bool:
+        """True when the directory has something to say: a unit, a cadre, or a question back."""
+        return self.kind in ("unit", "cadre", "ask_district", "ask_unit")
+
 
 def answer_contact(
     session: Session,

@@ -12,6 +12,7 @@ from typing import Optional
 
 from bot.policies.cards import category_url, policy_url
 from bot.policies.search import FaqEntry, PolicyEntry, PolicyHit, PolicyIndex, follow_up_query
+from bot.nlp.text import find_district
 from bot.replies import render
 
 FAQ_COVERAGE = 0.4  # idf-weighted share of the question's known bigrams a FAQ pair must contain to be the answer
@@ -30,6 +31,11 @@ class PolicyAnswer:
     question: str = ""  # the question as understood (context for elliptical follow-ups)
     listed: list[PolicyEntry] = field(default_factory=list)  # policies of a category listing
     category: Optional[str] = None
+
+    @property
+    def found(self) -> bool:
+        """True when the answer comes from a policy or a category, not the honest "nothing found"."""
+        return self.policy is not None or self.category is not None
 
 
 def _footer(policy: PolicyEntry, public_url: str, today: date) -> str:
@@ -85,12 +91,18 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
             return _listing(hits, category, public_url, today)
     hits = index.search(question, today)
     if not hits or hits[0].coverage < FOUND_COVERAGE:
-        return not_found(hits[0].policy if hits and hits[0].coverage > 0 else None, hotline)
+        return not_found(_likely_issuer(hits, question), hotline)
     top = hits[0].policy
     faq, share = index.best_faq(question, top)
     if faq is not None and share >= FAQ_COVERAGE:
         return _faq_answer(top, faq, question, public_url, today)
     return _overview(top, question, public_url, today)
+
+
+def _likely_issuer(hits: list[PolicyHit], question: str) -> Optional[PolicyEntry]:
+    """The nearest policy whose issuer could know, leaving out a district's unit unless that district is asked about."""
+    asked = find_district(question)
+    return next((h.policy for h in hits if h.coverage > 0 and find_district(h.policy.issuer) in (None, asked)), None)
 
 
 def not_found(likely: Optional[PolicyEntry], hotline: str) -> PolicyAnswer:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.policies import INDUSTRIES, SIZES, TAGS, Enterprise, EnterpriseBinding
 from bot.errors import InvalidInput
+from bot.nlp.numbers import NUMERAL, to_int
 from bot.nlp.text import find_district
 
 # GB 32100-2015: 18 characters from this alphabet; the last is a check character over the first 17.
@@ -59,10 +60,12 @@ TAG_WORDS: dict[str, tuple[str, ...]] = {
     "连锁经营企业": ("连锁",),
 }
 NO_TAGS = re.compile(r"^(没有|无|都没有|没|暂无|不是|都不是|没啥)[。！!]*$")
-_EMPLOYEES = re.compile(r"(\d{1,6})\s*(?:个)?(?:人|名员工|个员工|员工)")
+_EMPLOYEES = (  # "50人", "五十多人", "十来个员工", "两百来号人", "员工一百二"
+    re.compile(rf"({NUMERAL})\s*(?:多|来|余|几)?\s*(?:个|名|号|位)?\s*(?:人|员工|职工|工人)"),
+    re.compile(rf"(?:员工|职工|工人|人员)(?:有|大概|大约|约|差不多|将近)?\s*({NUMERAL})"),
+)
 _YEAR = re.compile(r"(19[5-9]\d|20[0-4]\d)\s*年?")
-_YEARS_AGO = re.compile(r"(?:成立|开了|干了|注册)(?:了)?([\d一二三四五六七八九十两]{1,3})年")
-_CN_NUM = {c: i for i, c in enumerate("零一二三四五六七八九十", 0)} | {"两": 2}
+_YEARS_AGO = re.compile(rf"(?:成立|开了|干了|注册)(?:了)?({NUMERAL})(?:多|来)?年")
 
 
 def valid_credit_code(code: str) -> bool:
@@ -120,10 +123,11 @@ def size_of(text: str) -> Optional[str]:
     for size, words in SIZE_WORDS:
         if any(w in text for w in words):
             return size
-    match = _EMPLOYEES.search(text)
-    if match:
-        n = int(match.group(1))
-        return "微型" if n < 10 else "小型" if n < 100 else "中型" if n < 300 else "大型"
+    for pattern in _EMPLOYEES:
+        match = pattern.search(text)
+        n = to_int(match.group(1)) if match else None
+        if n:
+            return "微型" if n < 10 else "小型" if n < 100 else "中型" if n < 300 else "大型"
     return None
 
 
@@ -134,22 +138,9 @@ def founded_year_of(text: str, today: date) -> Optional[int]:
         return int(match.group(1))
     match = _YEARS_AGO.search(text)
     if match:
-        raw = match.group(1)
-        years = int(raw) if raw.isdigit() else _cn_number(raw)
+        years = to_int(match.group(1))
         if years is not None and years < 100:
             return today.year - years
-    return None
-
-
-def _cn_number(raw: str) -> Optional[int]:
-    if raw == "十":
-        return 10
-    if raw.startswith("十"):
-        return 10 + _CN_NUM.get(raw[1:], 0)
-    if len(raw) == 1:
-        return _CN_NUM.get(raw)
-    if len(raw) == 2 and raw[1] == "十":
-        return _CN_NUM.get(raw[0], 0) * 10
     return None
 
 

@@ -72,6 +72,12 @@ def test_nothing_matching_says_so_and_gives_a_phone(policies: PolicyIndex) -> No
     assert answer.policy is None and "没有找到" in answer.text and "12345" in answer.text
 
 
+def test_a_district_unit_is_suggested_only_for_its_district(policies: PolicyIndex) -> None:
+    anywhere = ask(policies, "刚开个小饭馆 有啥扶持政策不")
+    assert anywhere.policy is None and "新民市" not in anywhere.text
+    assert "新民市" in ask(policies, "新民刚开个小饭馆 有啥扶持政策不").text
+
+
 def test_a_category_question_lists_its_current_policies(policies: PolicyIndex) -> None:
     answer = ask(policies, "有哪些减税降费的政策", category="减税降费")
     assert answer.category == "减税降费" and 1 <= len(answer.listed) <= 5

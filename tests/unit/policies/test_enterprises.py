@@ -46,6 +46,18 @@ def test_sizes_years_and_tags() -> None:
     assert size_of("500名员工") == "大型" and size_of("不知道") is None
     assert founded_year_of("2019年成立的", TODAY) == 2019 and founded_year_of("成立三年了", TODAY) == 2023
     assert founded_year_of("2030年", TODAY) is None
+
+
+@pytest.mark.parametrize(("said", "size"), [
+    ("五十多人", "小型"), ("十来个员工", "小型"), ("员工一百二", "中型"), ("我们有两百来号人", "中型"),
+    ("三千人", "大型"), ("就俩人", "微型"), ("员工大概五个", "微型"), ("电话024-12345678", None)])
+def test_head_counts_as_people_say_them(said: str, size: "str | None") -> None:
+    assert size_of(said) == size
+
+
+def test_ages_as_people_say_them() -> None:
+    assert founded_year_of("开了十多年了", TODAY) == TODAY.year - 10
+    assert founded_year_of("成立两年", TODAY) == TODAY.year - 2
     assert tags_of("我们是国高新，也是专精特新") == ["高新技术企业", "专精特新企业"]
 
 

@@ -1,0 +1,37 @@
+"""Messages the NLU is unsure of, and policy questions that ask who handles something."""
+from __future__ import annotations
+
+import pytest
+
+from actions.fallback import ActionAnswerUncertain
+from actions.policies import ActionAnswerPolicy
+from tests.unit.actions.test_directory_actions import run, slot, tracker
+
+
+def test_an_uncertain_contact_question_gets_the_directory_answer(app_env) -> None:
+    text, _, events = run(ActionAnswerUncertain(), tracker("我爸退休手续在哪儿办 大东区的", intent="nlu_fallback"))
+    assert "大东区" in text and "电话" in text
+    assert slot(events, "district") == "大东区"
+
+
+def test_an_uncertain_policy_question_gets_the_policy_answer(app_env) -> None:
+    text, messages, events = run(ActionAnswerUncertain(), tracker("一级伤残津贴一个月给多少钱", intent="nlu_fallback"))
+    assert "2481" in text and any("news" in (m.get("custom") or {}) for m in messages)
+    assert slot(events, "policy_code") == "RS-2019-GSDY"
+
+
+def test_nothing_found_asks_to_rephrase(app_env) -> None:
+    _, messages, events = run(ActionAnswerUncertain(), tracker("嗯嗯啊啊这个那个", intent="nlu_fallback"))
+    assert [m.get("response") for m in messages] == ["utter_default"] and events == []
+
+
+@pytest.mark.parametrize("question", ["燃气开户去哪办", "办护照在哪办", "我想问下医保报销找谁"])
+def test_a_contact_question_taken_for_a_policy_one_gets_the_directory(app_env, question: str) -> None:
+    text, _, events = run(ActionAnswerPolicy(), tracker(question, intent="ask_policy"))
+    assert "政策详情" not in text and ("区县" in text or "电话" in text)
+    assert slot(events, "policy_code") is None
+
+
+def test_a_policy_question_that_finds_a_policy_keeps_the_policy_answer(app_env) -> None:
+    text, _, _ = run(ActionAnswerPolicy(), tracker("工伤待遇调整的政策解答电话多少", intent="ask_policy"))
+    assert "12333" in text and "工伤保险待遇调整" in text
