@@ -7,14 +7,14 @@ from typing import Any, Optional
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.orm import Session
 
-from actions.common import entity, in_session, in_thread, user_text
-from bot.replies import render
+from actions.answers import contact_answer, reply_from_policies, send_contact
+from actions.common import entity, in_thread, user_text
 from bot import runtime
 from bot.directory import cards
-from bot.directory.answers import ContactAnswer, answer_contact
 from bot.nlp.text import canonical_district, find_district, normalise
+from bot.replies import render
+from bot.routing import names_policy
 
 _ORDINAL = re.compile(r"^(?:第)?([1-9一二三四五六七八九])(?:个|位)?(?:吧|的|那个)?$")
 _CN_DIGITS = "一二三四五六七八九"
@@ -37,53 +37,6 @@ def _names_nothing_but(text: str, district: str) -> bool:
     """True when ``text`` names a district and no matter, unit or person."""
     index = runtime.directory_index()
     return not index.matters_named(text) and not index.units_named(text) and len(normalise(text)) <= len(district) + 2
-
-
-async def contact_answer(tracker: Tracker, text: str, district: Optional[str]) -> ContactAnswer:
-    """The directory's answer to ``text`` with the entities of the latest message."""
-    def work(session: Session) -> ContactAnswer:
-        return answer_contact(session, runtime.directory_index(), text, district=district,
-                              person=entity(tracker, "person"), unit=entity(tracker, "unit"),
-                              service_item=entity(tracker, "service_item"))
-
-    return await in_session(work)
-
-
-def send_contact(dispatcher: CollectingDispatcher, answer: ContactAnswer, text: str,
-                 remembered: Optional[str]) -> list[dict[str, Any]]:
-    """Reply with a contact answer; the events keep what a follow-up needs (pending question, district)."""
-    events: list[dict[str, Any]] = [SlotSet("pending_query", None), SlotSet("pending_choices", None)]
-    if answer.district and answer.district != remembered:
-        events.append(SlotSet("district", answer.district))
-    hotline = runtime.settings().service_hotline
-    if answer.kind == "unit" and answer.hit:
-        dispatcher.utter_message(text=cards.unit_card(answer.hit, answer.aspects))
-        if answer.alternatives:
-            choices = cards.short_list([h.unit for h in answer.alternatives])
-            dispatcher.utter_message(text=render("contact_alternatives", choices=choices))
-    elif answer.kind == "cadre":
-        cadre = answer.cadres[0]
-        news = cards.cadre_news(cadre, runtime.settings().public_url)
-        dispatcher.utter_message(text=cards.cadre_card(cadre), json_message={"news": news})
-    elif answer.kind == "ask_district" and answer.matter:
-        dispatcher.utter_message(text=render("ask_district", matter=answer.matter.name))
-        events[0] = SlotSet("pending_query", text)
-    elif answer.kind == "ask_unit":
-        choices = answer.cadres[:6]
-        dispatcher.utter_message(text=render("ask_which_unit", person=answer.person, choices=cards.cadre_choices(choices)))
-        events = [SlotSet("pending_query", answer.person), SlotSet("pending_choices", [c.unit.name for c in choices])]
-    elif answer.kind == "person_unknown":
-        dispatcher.utter_message(text=render("person_unknown", person=answer.person))
-    else:
-        dispatcher.utter_message(text=render("contact_not_found", hotline=hotline))
-    return events
-
-
-async def reply_from_directory(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Optional[list[dict[str, Any]]]:
-    """Reply with the directory's answer if it has one (events), else say nothing (None)."""
-    remembered = tracker.get_slot("district")
-    answer = await contact_answer(tracker, text, find_district(text) or remembered)
-    return send_contact(dispatcher, answer, text, remembered) if answer.found else None
 
 
 class ActionFindContact(Action):
@@ -109,6 +62,10 @@ class ActionFindContact(Action):
             dispatcher.utter_message(text=render("ask_what_to_find"))  # e.g. the menu's 我要找人
             return []
 
+        if intent != "inform" and names_policy(text):  # "这个政策是哪个部门发的": the policy knows its issuer
+            events = await reply_from_policies(dispatcher, tracker, text)
+            if events is not None:
+                return events
         answer = await contact_answer(tracker, text, district)
         if intent == "inform" and answer.kind == "not_found":
             dispatcher.utter_message(text=render("ask_rephrase"))

@@ -8,8 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import user_text
-from actions.directory import MAX_TEXT, reply_from_directory
-from actions.policies import reply_from_policies
+from actions.answers import reply_from_directory, reply_from_policies
+from actions.directory import MAX_TEXT
 from bot.routing import asks_about_policy
 
 

@@ -9,16 +9,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.common import entity, in_session, in_thread, user_text
-from actions.directory import reply_from_directory
+from actions.answers import policy_answer, policy_categories, reply_from_directory, send_policy
+from actions.common import entity, in_session, user_text
 from bot import runtime
-from bot.db.policies import POLICY_CATEGORIES
 from bot.errors import InvalidInput
 from bot.feedback.answers import declines_phone, is_correction, phone_answer, says_yes
 from bot.nlp.text import find_district
 from bot.policies import enterprises as ent
-from bot.policies.answers import PolicyAnswer, answer_question
-from bot.policies.cards import category_news, policy_news
 from bot.policies.recommend import recommend
 from bot.policies.eligibility import reason_text
 from bot.policies.subscriptions import subscribe, unsubscribe
@@ -37,36 +34,6 @@ _EDIT = re.compile(r"修改|更改|变更|更新|改一下|改成|改为|编辑"
 
 def _intent(tracker: Tracker) -> Optional[str]:
     return (tracker.latest_message.get("intent") or {}).get("name")
-
-
-def _categories(tracker: Tracker, text: str) -> list[str]:
-    named = {str(v) for v in tracker.get_latest_entity_values("policy_category")}
-    return [c for c in POLICY_CATEGORIES if c in named or c in text]
-
-
-async def policy_answer(tracker: Tracker, text: str) -> PolicyAnswer:
-    """The policy library's answer to ``text``, with the policy talked about before as context."""
-    categories = _categories(tracker, text)
-    settings = runtime.settings()
-    index = await in_thread(runtime.policy_index)
-    return answer_question(index, text, china_today(), settings.public_url, settings.service_hotline,
-                           context_code=tracker.get_slot("policy_code"),
-                           previous=tracker.get_slot("policy_question") or "",
-                           category=categories[0] if len(categories) == 1 else None)
-
-
-async def send_policy(dispatcher: CollectingDispatcher, answer: PolicyAnswer, text: str) -> list[dict[str, Any]]:
-    """Reply with a policy answer and its card; the slots keep the policy for follow-ups."""
-    public_url = runtime.settings().public_url
-    dispatcher.utter_message(text=answer.text)
-    if answer.policy is not None:
-        dispatcher.utter_message(json_message={"news": policy_news(answer.policy, public_url)})
-        return [SlotSet("policy_code", answer.policy.code), SlotSet("policy_question", answer.question or text)]
-    if answer.category is not None:
-        index = await in_thread(runtime.policy_index)
-        count = sum(1 for p in index.policies if p.category == answer.category)
-        dispatcher.utter_message(json_message={"news": category_news(answer.category, count, public_url)})
-    return [SlotSet("policy_code", None), SlotSet("policy_question", None)]
 
 
 class ActionAnswerPolicy(Action):
@@ -88,12 +55,6 @@ class ActionAnswerPolicy(Action):
             if events is not None:
                 return events + [SlotSet("policy_code", None), SlotSet("policy_question", None)]
         return await send_policy(dispatcher, answer, text)
-
-
-async def reply_from_policies(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Optional[list[dict[str, Any]]]:
-    """Reply with the policy library's answer if it has one (events), else say nothing (None)."""
-    answer = await policy_answer(tracker, text)
-    return await send_policy(dispatcher, answer, text) if answer.found else None
 
 
 # ---- enterprise registration -------------------------------------------------------------------------
@@ -265,7 +226,7 @@ class ActionRecommendPolicy(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = user_text(tracker)
-        categories = _categories(tracker, text)
+        categories = policy_categories(tracker, text)
         public_url = runtime.settings().public_url
 
         def work(session: Session) -> Optional[str]:
@@ -294,7 +255,7 @@ class ActionSubscribePush(Action):
         return "action_subscribe_push"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        categories = _categories(tracker, user_text(tracker))
+        categories = policy_categories(tracker, user_text(tracker))
         cap = runtime.settings().push_daily_cap
         quiet = runtime.settings().push_quiet_hours
 
@@ -315,7 +276,7 @@ class ActionUnsubscribePush(Action):
         return "action_unsubscribe_push"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        categories = _categories(tracker, user_text(tracker))
+        categories = policy_categories(tracker, user_text(tracker))
 
         def work(session: Session) -> str:
             sub = unsubscribe(session, tracker.sender_id, categories)

@@ -1,5 +1,5 @@
 """Which service a question is for, read from its wording: used when the NLU is unsure of the intent,
-and when a policy question plainly asks who handles something."""
+when a policy question plainly asks who handles something, and when a contact question is about a policy."""
 from __future__ import annotations
 
 import re
@@ -19,3 +19,8 @@ def asks_for_contact(text: str) -> bool:
 def asks_about_policy(text: str) -> bool:
     """True when the wording asks what a policy gives or on which terms."""
     return bool(_POLICY.search(text))
+
+
+def names_policy(text: str) -> bool:
+    """True when the question speaks of a policy outright ("这个政策是哪个部门发的")."""
+    return "政策" in text

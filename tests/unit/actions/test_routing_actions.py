@@ -1,9 +1,11 @@
-"""Messages the NLU is unsure of, and policy questions that ask who handles something."""
+"""Questions routed between the directory and the policy library: when the NLU is unsure, when a policy
+question asks who handles a non-policy matter, when a contact question is about a policy."""
 from __future__ import annotations
 
 import pytest
 
 from actions.fallback import ActionAnswerUncertain
+from actions.directory import ActionFindContact
 from actions.policies import ActionAnswerPolicy
 from tests.unit.actions.test_directory_actions import run, slot, tracker
 
@@ -35,3 +37,9 @@ def test_a_contact_question_taken_for_a_policy_one_gets_the_directory(app_env, q
 def test_a_policy_question_that_finds_a_policy_keeps_the_policy_answer(app_env) -> None:
     text, _, _ = run(ActionAnswerPolicy(), tracker("工伤待遇调整的政策解答电话多少", intent="ask_policy"))
     assert "12333" in text and "工伤保险待遇调整" in text
+
+
+def test_a_contact_question_about_a_policy_gets_the_policy_and_its_issuer(app_env) -> None:
+    text, _, events = run(ActionFindContact(), tracker("工伤保险待遇调整这个政策是哪个部门发的", intent="find_contact"))
+    assert "沈阳市人力资源和社会保障局" in text and "12333" in text
+    assert slot(events, "policy_code") == "RS-2019-GSDY"

@@ -1,0 +1,105 @@
+"""Answers from the directory and from the policy library, shared by the actions that route a question
+to either: each finds an answer, sends it, and returns the events that keep its context."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from actions.common import entity, in_session, in_thread
+from bot import runtime
+from bot.db.policies import POLICY_CATEGORIES
+from bot.directory import cards
+from bot.directory.answers import ContactAnswer, answer_contact
+from bot.nlp.text import find_district
+from bot.policies.answers import PolicyAnswer, answer_question
+from bot.policies.cards import category_news, policy_news
+from bot.replies import render
+from bot.workdays import china_today
+
+
+async def contact_answer(tracker: Tracker, text: str, district: Optional[str]) -> ContactAnswer:
+    """The directory's answer to ``text`` with the entities of the latest message."""
+    def work(session: Session) -> ContactAnswer:
+        return answer_contact(session, runtime.directory_index(), text, district=district,
+                              person=entity(tracker, "person"), unit=entity(tracker, "unit"),
+                              service_item=entity(tracker, "service_item"))
+
+    return await in_session(work)
+
+
+def send_contact(dispatcher: CollectingDispatcher, answer: ContactAnswer, text: str,
+                 remembered: Optional[str]) -> list[dict[str, Any]]:
+    """Reply with a contact answer; the events keep what a follow-up needs (pending question, district)."""
+    events: list[dict[str, Any]] = [SlotSet("pending_query", None), SlotSet("pending_choices", None)]
+    if answer.district and answer.district != remembered:
+        events.append(SlotSet("district", answer.district))
+    hotline = runtime.settings().service_hotline
+    if answer.kind == "unit" and answer.hit:
+        dispatcher.utter_message(text=cards.unit_card(answer.hit, answer.aspects))
+        if answer.alternatives:
+            choices = cards.short_list([h.unit for h in answer.alternatives])
+            dispatcher.utter_message(text=render("contact_alternatives", choices=choices))
+    elif answer.kind == "cadre":
+        cadre = answer.cadres[0]
+        news = cards.cadre_news(cadre, runtime.settings().public_url)
+        dispatcher.utter_message(text=cards.cadre_card(cadre), json_message={"news": news})
+    elif answer.kind == "ask_district" and answer.matter:
+        dispatcher.utter_message(text=render("ask_district", matter=answer.matter.name))
+        events[0] = SlotSet("pending_query", text)
+    elif answer.kind == "ask_unit":
+        choices = answer.cadres[:6]
+        dispatcher.utter_message(text=render("ask_which_unit", person=answer.person, choices=cards.cadre_choices(choices)))
+        events = [SlotSet("pending_query", answer.person), SlotSet("pending_choices", [c.unit.name for c in choices])]
+    elif answer.kind == "person_unknown":
+        dispatcher.utter_message(text=render("person_unknown", person=answer.person))
+    else:
+        dispatcher.utter_message(text=render("contact_not_found", hotline=hotline))
+    return events
+
+
+async def reply_from_directory(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Optional[list[dict[str, Any]]]:
+    """Reply with the directory's answer if it has one (events), else say nothing (None)."""
+    remembered = tracker.get_slot("district")
+    answer = await contact_answer(tracker, text, find_district(text) or remembered)
+    return send_contact(dispatcher, answer, text, remembered) if answer.found else None
+
+
+def policy_categories(tracker: Tracker, text: str) -> list[str]:
+    """The policy categories the latest message names (entities or words)."""
+    named = {str(v) for v in tracker.get_latest_entity_values("policy_category")}
+    return [c for c in POLICY_CATEGORIES if c in named or c in text]
+
+
+async def policy_answer(tracker: Tracker, text: str) -> PolicyAnswer:
+    """The policy library's answer to ``text``, with the policy talked about before as context."""
+    categories = policy_categories(tracker, text)
+    settings = runtime.settings()
+    index = await in_thread(runtime.policy_index)
+    return answer_question(index, text, china_today(), settings.public_url, settings.service_hotline,
+                           context_code=tracker.get_slot("policy_code"),
+                           previous=tracker.get_slot("policy_question") or "",
+                           category=categories[0] if len(categories) == 1 else None)
+
+
+async def send_policy(dispatcher: CollectingDispatcher, answer: PolicyAnswer, text: str) -> list[dict[str, Any]]:
+    """Reply with a policy answer and its card; the slots keep the policy for follow-ups."""
+    public_url = runtime.settings().public_url
+    dispatcher.utter_message(text=answer.text)
+    if answer.policy is not None:
+        dispatcher.utter_message(json_message={"news": policy_news(answer.policy, public_url)})
+        return [SlotSet("policy_code", answer.policy.code), SlotSet("policy_question", answer.question or text)]
+    if answer.category is not None:
+        index = await in_thread(runtime.policy_index)
+        count = sum(1 for p in index.policies if p.category == answer.category)
+        dispatcher.utter_message(json_message={"news": category_news(answer.category, count, public_url)})
+    return [SlotSet("policy_code", None), SlotSet("policy_question", None)]
+
+
+async def reply_from_policies(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Optional[list[dict[str, Any]]]:
+    """Reply with the policy library's answer if it has one (events), else say nothing (None)."""
+    answer = await policy_answer(tracker, text)
+    return await send_policy(dispatcher, answer, text) if answer.found else None
