@@ -8,13 +8,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import contact_answer, reply_from_policies, send_contact
+from actions.answers import contact_answer, policy_answer, send_contact, send_policy
 from actions.common import entity, in_thread, user_text
 from bot import runtime
 from bot.directory import cards
 from bot.nlp.text import canonical_district, find_district, normalise
 from bot.replies import render
-from bot.routing import names_policy
+from bot.routing import asks_for_contact, names_policy
 
 _ORDINAL = re.compile(r"^(?:第)?([1-9一二三四五六七八九])(?:个|位)?(?:吧|的|那个)?$")
 _CN_DIGITS = "一二三四五六七八九"
@@ -63,9 +63,9 @@ class ActionFindContact(Action):
             return []
 
         if intent != "inform" and names_policy(text):  # "这个政策是哪个部门发的": the policy knows its issuer
-            events = await reply_from_policies(dispatcher, tracker, text)
-            if events is not None:
-                return events
+            policy = await policy_answer(tracker, text)
+            if policy.found or not asks_for_contact(text):  # no such policy: say so, unless a unit is asked for
+                return await send_policy(dispatcher, policy, text)
         answer = await contact_answer(tracker, text, district)
         if intent == "inform" and answer.kind == "not_found":
             dispatcher.utter_message(text=render("ask_rephrase"))

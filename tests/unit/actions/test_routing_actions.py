@@ -43,3 +43,8 @@ def test_a_contact_question_about_a_policy_gets_the_policy_and_its_issuer(app_en
     text, _, events = run(ActionFindContact(), tracker("工伤保险待遇调整这个政策是哪个部门发的", intent="find_contact"))
     assert "沈阳市人力资源和社会保障局" in text and "12333" in text
     assert slot(events, "policy_code") == "RS-2019-GSDY"
+
+
+def test_a_policy_the_library_lacks_is_said_so_even_when_taken_for_a_contact_question(app_env) -> None:
+    text, _, _ = run(ActionFindContact(), tracker("养宠物狗有什么政策补贴吗", intent="find_contact"))
+    assert "没有找到" in text and "12345" in text
