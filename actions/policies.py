@@ -16,7 +16,7 @@ from bot.errors import InvalidInput
 from bot.feedback.answers import declines_phone, is_correction, phone_answer, says_yes
 from bot.nlp.text import find_district
 from bot.policies import enterprises as ent
-from bot.policies.recommend import recommend
+from bot.policies.recommend import Recommendation, recommend
 from bot.policies.eligibility import reason_text
 from bot.policies.subscriptions import subscribe, unsubscribe
 from bot.replies import render
@@ -219,7 +219,8 @@ class ActionResetEnterprise(Action):
 # ---- recommendations and pushes --------------------------------------------------------------------
 
 class ActionRecommendPolicy(Action):
-    """The policies the user's enterprise qualifies for, each with the reason it fits."""
+    """The policies the user's enterprise qualifies for, each with the reason it fits; before registration,
+    those fitting what the message says of the enterprise."""
 
     def name(self) -> str:
         return "action_recommend_policy"
@@ -229,21 +230,30 @@ class ActionRecommendPolicy(Action):
         categories = policy_categories(tracker, text)
         public_url = runtime.settings().public_url
 
+        today = china_today()
+        category = categories[0] if len(categories) == 1 else None
+
+        def listed(found: list[Recommendation]) -> str:
+            return "\n".join(f"{i}. {r.policy.short_title or r.policy.title}（{reason_text(r.fit)}）\n"
+                             f"   {public_url}/policies/{r.policy.code}" for i, r in enumerate(found, 1))
+
         def work(session: Session) -> Optional[str]:
             bound = ent.bound_enterprises(session, tracker.sender_id)
-            if not bound:
-                return None
+            if not bound:  # not registered: what the message says of the enterprise, if anything
+                profile = ent.described(text, today, entity(tracker, "industry") or "")
+                if profile is None:
+                    return None
+                found = recommend(session, profile, today, limit=5, category=category)
+                said = ent.description(profile)
+                return render("recommend_described", said=said, lines=listed(found)) if found else render(
+                    "recommend_described_none", said=said, url=f"{public_url}/policies")
             enterprise = next((e for e in bound if e.name in text), bound[0])
-            found = recommend(session, enterprise, china_today(), limit=5,
-                              category=categories[0] if len(categories) == 1 else None)
+            found = recommend(session, enterprise, today, limit=5, category=category)
             if not found:
                 return render("recommend_none", name=enterprise.name, url=f"{public_url}/policies")
-            lines = "\n".join(
-                f"{i}. {r.policy.short_title or r.policy.title}（{reason_text(r.fit)}）\n   {public_url}/policies/{r.policy.code}"
-                for i, r in enumerate(found, 1))
             others = "\n" + render("recommend_others", names="、".join(e.name for e in bound if e is not enterprise)) \
                 if len(bound) > 1 else ""
-            return render("recommend_list", name=enterprise.name, lines=lines) + others
+            return render("recommend_list", name=enterprise.name, lines=listed(found)) + others
 
         reply = await in_session(work)
         dispatcher.utter_message(text=reply or render("register_first"))

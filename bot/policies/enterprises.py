@@ -218,3 +218,18 @@ def profile_of(enterprise: Enterprise) -> Profile:
                    enterprise.district, enterprise.founded_year, list(enterprise.tags or []),
                    enterprise.contact_name, enterprise.contact_phone)
 
+
+def described(text: str, today: date, industry_named: str = "") -> Optional[Profile]:
+    """The enterprise as a message describes it ("我们浑南一个小饭店 十来个员工"), or None if it says
+    nothing of its industry, size or district; unsaid fields stay empty, so no policy restricting them fits."""
+    profile = Profile(name="", credit_code="", industry=industry_of(industry_named) or industry_of(text) or "",
+                      size=size_of(text) or "", district=find_district(text) or "",
+                      founded_year=founded_year_of(text, today), tags=tags_of(text))
+    return profile if profile.industry or profile.size or profile.district else None
+
+
+def description(profile: Profile) -> str:
+    """What a described profile says, e.g. "住宿和餐饮业、小型企业、浑南区"."""
+    parts = [profile.industry, f"{profile.size}企业" if profile.size else "", profile.district, *profile.tags]
+    return "、".join(p for p in parts if p)
+

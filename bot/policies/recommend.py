@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Optional
+from typing import Optional, Union
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import Select
 
 from bot.db.policies import Enterprise, Policy
-from bot.policies.eligibility import Fit, check
+from bot.policies.eligibility import Fit, Profile, check
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ def in_force_query(today: date, category: Optional[str] = None) -> Select:
     return query.where(Policy.category == category) if category is not None else query
 
 
-def recommend(session: Session, enterprise: Enterprise, today: date, limit: int = 5,
+def recommend(session: Session, enterprise: Union[Enterprise, Profile], today: date, limit: int = 5,
               category: Optional[str] = None) -> list[Recommendation]:
     """Up to ``limit`` policies in force that ``enterprise`` is eligible for, by score and then newest."""
     policies = session.scalars(in_force_query(today, category).options(selectinload(Policy.issuer)))

@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions.policies import ActionAnswerPolicy, ActionStartEnterprise
+from actions.policies import ActionAnswerPolicy, ActionRecommendPolicy, ActionStartEnterprise
 from bot import runtime
 from bot.db import session_scope
 from bot.db.policies import Enterprise, EnterpriseBinding
@@ -97,3 +97,17 @@ def test_the_policy_answer_keeps_its_context_in_slots_and_sends_the_card(app_env
     assert "2337" in messages[0]["text"]
     messages, slots = ask("帮我订张机票", slots)
     assert "没有找到" in messages[0]["text"] and slots["policy_code"] is None
+
+
+def test_before_registration_recommendations_follow_what_the_message_says(app_env) -> None:
+    def recommend(text: str) -> str:
+        latest = {"text": text, "intent": {"name": "recommend_policy"}, "entities": []}
+        dispatcher = CollectingDispatcher()
+        asyncio.run(ActionRecommendPolicy().run(
+            dispatcher, Tracker(f"o-{uuid.uuid4().hex[:8]}", {}, latest, [], False, None, {}, "action_listen"), {}))
+        return "\n".join(m["text"] for m in dispatcher.messages)
+
+    described = recommend("我们浑南一个小饭店 十来个员工 有啥政策能用上")
+    assert "按您说的情况（住宿和餐饮业、小型企业、浑南区）" in described and "/policies/" in described
+    assert "企业注册" in described
+    assert "需要先完成企业实名注册" in recommend("给我推荐点政策")

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput
 from bot.policies.enterprises import (
-    Profile, bound_enterprises, company_name_in, credit_code_in, founded_year_of, industry_of, register, size_of, tags_of,
+    Profile, bound_enterprises, company_name_in, described, description, credit_code_in, founded_year_of, industry_of, register, size_of, tags_of,
     valid_credit_code, with_check_char,
 )
 
@@ -89,3 +89,9 @@ def test_company_names_in_a_sentence(text: str, name: "str | None") -> None:
 def test_a_name_asked_for_may_lack_a_suffix() -> None:
     assert company_name_in("华晨宝马", whole=True) == "华晨宝马"
     assert company_name_in("我不知道", whole=True) is None
+
+
+def test_an_enterprise_described_in_a_message() -> None:
+    profile = described("我们是铁西的机械厂 两百来号人 国高新", TODAY)
+    assert profile is not None and description(profile) == "制造业、中型企业、铁西区、高新技术企业"
+    assert described("给我推荐点政策", TODAY) is None
