@@ -7,8 +7,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import user_text
 from actions.answers import reply_from_directory, reply_from_policies
+from actions.common import user_text
 from actions.directory import MAX_TEXT
 from bot.routing import asks_about_policy
 

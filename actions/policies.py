@@ -229,7 +229,6 @@ class ActionRecommendPolicy(Action):
         text = user_text(tracker)
         categories = policy_categories(tracker, text)
         public_url = runtime.settings().public_url
-
         today = china_today()
         category = categories[0] if len(categories) == 1 else None
 
