@@ -64,7 +64,10 @@ def running_servers(sample_db: Path, tmp: Path, **env: str) -> Iterator[Settings
         "SYB_RASA_PORT": str(free_port()),
         "SYB_ACTIONS_PORT": str(free_port()),
         "SYB_WEB_PORT": str(free_port()),
-        "SYB_PUSH_INTERVAL": "0",  # tests run the push job themselves
+        # Tests run the push job and the complaint notifier themselves: background ones in these servers
+        # would race the unit tests that share the sample database (the servers live for the session).
+        "SYB_PUSH_INTERVAL": "0",
+        "SYB_NOTIFY_INTERVAL": "0",
         **env,
     })
     procs = start(settings, tmp / "log")
