@@ -24,7 +24,7 @@ from bot.wechat.render import cs_message, plan
 
 logger = logging.getLogger(__name__)
 
-_REJECTED = {400: "消息格式错误", 403: "签名校验失败"}
+_REJECTED = {400: "消息格式错误", 403: "签名校验失败", 413: "消息过大"}
 
 
 class _Collector(OutputChannel):

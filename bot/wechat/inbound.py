@@ -22,6 +22,7 @@ from bot.wechat.menu import flow_trigger
 logger = logging.getLogger(__name__)
 
 MAX_TEXT = 5000  # a complaint may be long; WeChat itself caps a text message near this
+MAX_BODY = 64 * 1024  # bytes: WeChat's messages are a few KB even encrypted; anything larger is refused (413)
 
 
 class Rejected(Exception):
@@ -77,7 +78,13 @@ class Guard:
         return query.get("echostr", "")
 
     def open(self, query: Mapping[str, str], body: bytes) -> Envelope:
-        """Verify and, for encrypted requests, decrypt; raises Rejected."""
+        """Verify and, for encrypted requests, decrypt; raises Rejected.
+
+        XML with entity declarations (entity expansion, external entities) never gets through:
+        wechatpy parses with xmltodict, whose expat parser refuses them, and that is a 400 here.
+        """
+        if len(body) > MAX_BODY:
+            raise Rejected(413, "body too large")
         self._check(query)
         text = body.decode("utf-8", errors="replace")
         if query.get("encrypt_type", "raw").lower() != "aes":

@@ -6,6 +6,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Optional
 
 import pytest
@@ -92,6 +93,35 @@ def test_forged_and_malformed_requests_are_refused_and_leave_nothing(wechat: WeC
     status, text = wechat.post(q3, "<xml><ToUserName>broken")
     assert status == 400 and "格式" in text
     assert inbound_rows(sample_sessions, user) == []
+
+
+def test_a_1_mb_body_and_entity_declarations_are_refused_and_leave_nothing(wechat: WeChatServer, sample_sessions: Any) -> None:
+    user = openid()
+    query, body = simulate.request(wechat.account, user, simulate.text(wechat.account, user, "长" * 350_000), "plain")
+    assert len(body.encode()) > 1_000_000
+    status, text = wechat.post(query, body)
+    assert status == 413 and "过大" in text
+    xxe = simulate.text(wechat.account, user, "&x;").replace("<xml>", '<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml>', 1)
+    for mode in ("plain", "safe"):
+        query, body = simulate.request(wechat.account, user, xxe, mode)
+        assert wechat.post(query, body)[0] == 400
+    assert inbound_rows(sample_sessions, user) == []
+
+
+def test_the_same_message_three_times_at_once_is_processed_once(wechat: WeChatServer, servers: Settings) -> None:
+    user = openid()
+    query, body = simulate.request(wechat.account, user, simulate.text(wechat.account, user, "公积金提取找谁",
+                                                                       msg_id=987654321099), "safe")
+    with ThreadPoolExecutor(3) as pool:
+        replies = list(pool.map(lambda _: wechat.post(query, body), range(3)))
+    assert [status for status, _ in replies] == [200, 200, 200]
+    contents = {str((simulate.read_reply(wechat.account, text, query) or {}).get("Content")) for _, text in replies}
+    assert len(contents) == 1 and "公积金" in contents.pop()
+    tracker_url = (f"http://127.0.0.1:{servers.rasa_port}/conversations/{user}/tracker"
+                   f"?token={servers.rasa_api_token}")
+    with urllib.request.urlopen(tracker_url) as resp:
+        events = json.loads(resp.read())["events"]
+    assert [e["message_id"] for e in events if e["event"] == "user"] == ["m:987654321099"]
 
 
 def test_the_previous_aes_key_still_works_during_rotation(wechat: WeChatServer) -> None:

@@ -67,6 +67,32 @@ def test_malformed_xml_is_a_400(body: bytes) -> None:
     assert exc.value.status == 400
 
 
+MESSAGE = ("<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName>"
+           "<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content>&x;</Content>"
+           "<MsgId>1</MsgId></xml>")
+ENTITY_ATTACKS = {
+    "expansion": '<!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+                 '<!ENTITY x "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>' + MESSAGE,
+    "external": '<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + MESSAGE,
+}
+
+
+@pytest.mark.parametrize("mode", simulate.MODES)
+@pytest.mark.parametrize("attack", ENTITY_ATTACKS)
+def test_entity_declarations_are_refused(mode: str, attack: str) -> None:
+    query, body = simulate.request(ACCOUNT, "o1", ENTITY_ATTACKS[attack], mode)
+    with pytest.raises(Rejected) as exc:
+        parse(GUARD.open(query, body.encode()).xml)
+    assert exc.value.status == 400
+
+
+def test_a_body_past_the_limit_is_refused_before_anything_else() -> None:
+    query, body = simulate.request(ACCOUNT, "o1", simulate.text(ACCOUNT, "o1", "你" * 400_000), "plain")
+    with pytest.raises(Rejected) as exc:
+        GUARD.open(query, body.encode())
+    assert exc.value.status == 413
+
+
 def test_voice_uses_recognition_or_keeps_the_media_id() -> None:
     said = parse(simulate.voice(ACCOUNT, "o1", "开饭店找谁。", media_id="MEDIA1"))
     assert said.text == "开饭店找谁" and said.metadata["voice_media_id"] == "MEDIA1"
