@@ -10,7 +10,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 DB_STAMP := var/.db-ready
 DICT := var/jieba/userdict.txt
-LOOKUPS := data/nlu/generated/lookups.yml
+LOOKUPS := data/nlu/generated/lookups.yml data/nlu/generated/catalogue.yml
 MODEL := models/syb.tar.gz
 RASA_SOURCES := config.yml domain.yml $(shell find data -name '*.yml' -not -path 'data/nlu/generated/*' 2>/dev/null)
 BOT_SOURCES := $(shell find bot -name '*.py' -o -name '*.yml' 2>/dev/null)
@@ -31,13 +31,13 @@ $(VENV)/.installed: requirements.txt
 
 setup: $(VENV)/.installed  ## create .venv (Python 3.10) and install the pinned dependencies
 
-$(DB_STAMP): $(VENV)/.installed bot/directory/sample.py bot/directory/sample_units.yml $(wildcard bot/db/*.py) \
+$(DB_STAMP): $(VENV)/.installed bot/directory/sample.py bot/directory/sample_units.yml $(wildcard bot/directory/catalogue/*.yml) $(wildcard bot/db/*.py) \
   bot/policies/importer.py $(wildcard bot/policies/sample/*.yml)
 	$(PY) -m bot init-db
 	@touch $@
 
 $(DICT) $(LOOKUPS) &: $(DB_STAMP)
-	$(PY) -m bot build-dict --lookups $(LOOKUPS)
+	$(PY) -m bot build-dict --lookups data/nlu/generated/lookups.yml
 
 $(MODEL): $(VENV)/.installed $(RASA_SOURCES) $(DICT) $(LOOKUPS)
 	@mkdir -p models var
@@ -69,8 +69,9 @@ test: $(MODEL) chromium  ## set up if needed and pass every test
 	$(BIN)/pytest -q tests
 	eval "$$($(PY) -m bot env)"; $(RASA) test core --model $(MODEL) --stories tests/e2e --fail-on-prediction-errors --out results/e2e
 
-eval: $(DICT) $(LOOKUPS)  ## intent macro-F1 and entity F1 on the held-out split
+eval: $(MODEL)  ## NLU on the held-out split (intents, entities); "who do I contact" through the real servers
 	$(PY) scripts/eval_nlu.py
+	$(PY) scripts/eval_contact.py --serve tests/integration/contact_queries.yml
 
 bench: $(MODEL)  ## benchmarks: search latency, training time, turn latency, memory
 	$(PY) benchmarks/run_all.py

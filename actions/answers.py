@@ -13,7 +13,8 @@ from actions.common import entity, in_session, in_thread
 from bot import runtime
 from bot.db.policies import POLICY_CATEGORIES
 from bot.directory import cards
-from bot.directory.answers import ContactAnswer, answer_contact
+from bot.directory.answers import ContactAnswer, answer_contact, follow_up
+from bot.directory.search import UnitHit
 from bot.nlp.text import find_district
 from bot.policies.answers import PolicyAnswer, answer_question
 from bot.policies.cards import category_news, policy_news
@@ -33,23 +34,41 @@ async def contact_answer(tracker: Tracker, text: str, district: Optional[str]) -
 
 def send_contact(dispatcher: CollectingDispatcher, answer: ContactAnswer, text: str,
                  remembered: Optional[str]) -> list[dict[str, Any]]:
-    """Reply with a contact answer; the events keep what a follow-up needs (pending question, district)."""
+    """Reply with a contact answer; the events keep what a follow-up needs (pending question, district,
+    the topic and the unit answered)."""
     events: list[dict[str, Any]] = [SlotSet("pending_query", None), SlotSet("pending_choices", None)]
     if answer.district and answer.district != remembered:
         events.append(SlotSet("district", answer.district))
     hotline = runtime.settings().service_hotline
     if answer.kind == "unit" and answer.hit:
         dispatcher.utter_message(text=cards.unit_card(answer.hit, answer.aspects))
-        if answer.alternatives:
+        if answer.matter and answer.matter.level == "city" and answer.district:
+            dispatcher.utter_message(text=render("city_level", matter=answer.matter.name))
+        if answer.district_wanted and answer.matter:
+            dispatcher.utter_message(text=render("district_wanted", matter=answer.matter.name))
+            events[0] = SlotSet("pending_query", answer.matter.name)
+        elif answer.alternatives:
             choices = cards.short_list([h.unit for h in answer.alternatives])
             dispatcher.utter_message(text=render("contact_alternatives", choices=choices))
+    elif answer.kind == "bundle" and answer.bundle:
+        where = render("bundle_where", where=answer.bundle.where) if answer.bundle.where else ""
+        dispatcher.utter_message(text=render("bundle_steps", title=answer.bundle.name,
+                                             steps=cards.bundle_steps(answer.steps), where=where))
+        if answer.district_wanted:
+            dispatcher.utter_message(text=render("district_wanted", matter=answer.bundle.name))
+            events[0] = SlotSet("pending_query", answer.bundle.name)
+    elif answer.kind == "choose":
+        dispatcher.utter_message(text=render("choose_matter", choices=cards.matter_choices(answer.alternatives)))
+        events = [SlotSet("pending_query", text), SlotSet("pending_choices", [h.matters[0] for h in answer.alternatives if h.matters])]
+    elif answer.kind == "unsure" and answer.hit:
+        dispatcher.utter_message(text=render("contact_unsure", card=cards.unit_card(answer.hit), hotline=hotline))
     elif answer.kind == "cadre":
         cadre = answer.cadres[0]
         news = cards.cadre_news(cadre, runtime.settings().public_url)
         dispatcher.utter_message(text=cards.cadre_card(cadre), json_message={"news": news})
-    elif answer.kind == "ask_district" and answer.matter:
-        dispatcher.utter_message(text=render("ask_district", matter=answer.matter.name))
-        events[0] = SlotSet("pending_query", text)
+    elif answer.kind == "ask_district" and (answer.matter or answer.bundle):
+        dispatcher.utter_message(text=render("ask_district", matter=answer.topic))
+        events[0] = SlotSet("pending_query", answer.topic)
     elif answer.kind == "ask_unit":
         choices = answer.cadres[:6]
         dispatcher.utter_message(text=render("ask_which_unit", person=answer.person, choices=cards.cadre_choices(choices)))
@@ -58,12 +77,43 @@ def send_contact(dispatcher: CollectingDispatcher, answer: ContactAnswer, text: 
         dispatcher.utter_message(text=render("person_unknown", person=answer.person))
     else:
         dispatcher.utter_message(text=render("contact_not_found", hotline=hotline))
+    if answer.kind in ("unit", "bundle", "cadre", "unsure"):
+        unit = answer.cadres[0].unit if answer.kind == "cadre" else answer.hit.unit  # type: ignore[union-attr]
+        events += [SlotSet("contact_unit", str(unit.id)), SlotSet("contact_topic", answer.topic),
+                   SlotSet("policy_code", None), SlotSet("policy_question", None)]
+    elif answer.topic:
+        events.append(SlotSet("contact_topic", answer.topic))
     return events
+
+
+def send_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Optional[list[dict[str, Any]]]:
+    """Answer a follow-up about the unit just given ("几点下班", "电话多少来着", "要带啥材料"), or None
+    when the message is no such follow-up or no unit was given."""
+    unit_id, topic = tracker.get_slot("contact_unit"), tracker.get_slot("contact_topic")
+    index = runtime.directory_index()
+    follow = follow_up(index, text, int(unit_id) if str(unit_id or "").isdigit() else None, topic)
+    if follow is None:
+        return None
+    unit, matter, aspects = follow
+    if "materials" in aspects and matter is not None:
+        phone = unit.phones[0] if unit.phones else ""
+        if matter.materials:
+            dispatcher.utter_message(text=render("matter_materials", matter=matter.name, materials="、".join(matter.materials),
+                                                 unit=unit.name, phone=phone))
+        else:
+            dispatcher.utter_message(text=render("matter_materials_unknown", matter=matter.name, unit=unit.name, phone=phone,
+                                                 hotline=runtime.settings().service_hotline))
+        return []
+    dispatcher.utter_message(text=cards.unit_card(UnitHit(unit, 1.0, (matter.name,) if matter else ()), aspects))
+    return []
 
 
 async def reply_from_directory(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Optional[list[dict[str, Any]]]:
     """Reply with the directory's answer if it has one (events), else say nothing (None)."""
     remembered = tracker.get_slot("district")
+    follow = await in_thread(lambda: send_follow_up(dispatcher, tracker, text))
+    if follow is not None:
+        return follow
     answer = await contact_answer(tracker, text, find_district(text) or remembered)
     return send_contact(dispatcher, answer, text, remembered) if answer.found else None
 
@@ -91,7 +141,8 @@ async def send_policy(dispatcher: CollectingDispatcher, answer: PolicyAnswer, te
     dispatcher.utter_message(text=answer.text)
     if answer.policy is not None:
         dispatcher.utter_message(json_message={"news": policy_news(answer.policy, public_url)})
-        return [SlotSet("policy_code", answer.policy.code), SlotSet("policy_question", answer.question or text)]
+        return [SlotSet("policy_code", answer.policy.code), SlotSet("policy_question", answer.question or text),
+                SlotSet("contact_unit", None), SlotSet("contact_topic", None)]
     if answer.category is not None:
         index = await in_thread(runtime.policy_index)
         count = sum(1 for p in index.policies if p.category == answer.category)

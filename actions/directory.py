@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import contact_answer, policy_answer, send_contact, send_policy
+from actions.answers import contact_answer, policy_answer, send_contact, send_follow_up, send_policy
 from actions.common import entity, in_thread, user_text
 from bot import runtime
 from bot.directory import cards
@@ -33,6 +33,14 @@ def chosen(text: str, choices: Optional[list[str]]) -> Optional[str]:
     return next((c for c in choices if text and (text in c or c in text)), None)
 
 
+async def continues_contact(tracker: Tracker, text: str) -> bool:
+    """True when ``text`` only names a district while a contact question waits for one or was just
+    answered: whatever the NLU made of it, the directory answers it."""
+    said = canonical_district(entity(tracker, "district")) or find_district(text)
+    waiting = tracker.get_slot("pending_query") or tracker.get_slot("contact_topic")
+    return bool(said and waiting) and await in_thread(lambda: _names_nothing_but(text, said))
+
+
 def _names_nothing_but(text: str, district: str) -> bool:
     """True when ``text`` names a district and no matter, unit or person."""
     index = runtime.directory_index()
@@ -51,11 +59,19 @@ class ActionFindContact(Action):
         pending = tracker.get_slot("pending_query")
         remembered = tracker.get_slot("district")
         said_district = canonical_district(entity(tracker, "district")) or find_district(text)
-        if intent == "inform" and pending:
+        topic = tracker.get_slot("contact_topic")
+        only_district = bool(said_district) and await in_thread(lambda: _names_nothing_but(text, said_district))
+        if pending and (intent == "inform" or only_district):
             text = f"{pending} {chosen(text, tracker.get_slot('pending_choices')) or text}"
-        elif intent == "inform" and said_district and await in_thread(lambda: _names_nothing_but(text, said_district)):
+        elif only_district and topic:  # "沈北" after an answer about a matter: that district's unit for it
+            text = f"{topic} {said_district}"
+        elif only_district:
             dispatcher.utter_message(text=render("district_noted", district=said_district))
             return [SlotSet("district", said_district)]
+        else:
+            follow = await in_thread(lambda: send_follow_up(dispatcher, tracker, text))
+            if follow is not None:
+                return follow
         district = said_district or remembered
         person = entity(tracker, "person")
         if not text and not person and not entity(tracker, "unit") and not entity(tracker, "service_item"):

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import reply_from_directory, reply_from_policies
 from actions.common import user_text
-from actions.directory import MAX_TEXT
+from actions.directory import MAX_TEXT, ActionFindContact, continues_contact
 from bot.routing import asks_about_policy
 
 
@@ -21,6 +21,8 @@ class ActionAnswerUncertain(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = user_text(tracker)[:MAX_TEXT]
+        if text and await continues_contact(tracker, text):
+            return await ActionFindContact().run(dispatcher, tracker, domain)
         if text:
             tries = (reply_from_policies, reply_from_directory) if asks_about_policy(text) else (
                 reply_from_directory, reply_from_policies)

@@ -9,8 +9,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.answers import policy_answer, policy_categories, reply_from_directory, send_policy
-from actions.common import entity, in_session, user_text
+from actions.answers import policy_answer, policy_categories, reply_from_directory, send_follow_up, send_policy
+from actions.common import entity, in_session, in_thread, user_text
+from actions.directory import ActionFindContact, continues_contact
 from bot import runtime
 from bot.errors import InvalidInput
 from bot.feedback.answers import declines_phone, is_correction, phone_answer, says_yes
@@ -49,6 +50,12 @@ class ActionAnswerPolicy(Action):
         if not text:
             dispatcher.utter_message(text=render("policy_ask"))
             return []
+        if await continues_contact(tracker, text):
+            return await ActionFindContact().run(dispatcher, tracker, domain)
+        if not tracker.get_slot("policy_code"):  # the last answer was a unit: "要带啥材料" is about it
+            follow = await in_thread(lambda: send_follow_up(dispatcher, tracker, text))
+            if follow is not None:
+                return follow
         answer = await policy_answer(tracker, text)
         if asks_for_contact(text) and (not answer.found or not asks_about_policy(text)):
             events = await reply_from_directory(dispatcher, tracker, text)

@@ -17,10 +17,13 @@ def cmd_init_db(_: argparse.Namespace) -> int:
     from bot.policies.importer import load_sample
 
     init_schema(runtime.engine())
-    tables = {name: numbered(rows) for name, rows in sample_rows().items()}
-    with session_scope(runtime.sessions()) as session:
-        report = apply(session, tables)
-        policies = load_sample(session)
+    try:
+        tables = {name: numbered(rows) for name, rows in sample_rows().items()}
+        with session_scope(runtime.sessions()) as session:
+            report = apply(session, tables)
+            policies = load_sample(session)
+    except InvalidInput as exc:
+        return _print_problems(exc)
     print(f"数据库已就绪（示例数据）：{report.summary()}；{policies.summary()}")
     return 0
 
@@ -74,14 +77,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_build_dict(args: argparse.Namespace) -> int:
-    """Generate jieba's user dictionary and the NLU lookup tables from the database."""
+    """Generate jieba's user dictionary, the NLU lookup tables and the catalogue's NLU examples."""
     from bot.nlp.dictionary import build_dictionary
+    from bot.nlp.examples import write_examples
     from bot.nlp.lookups import write_lookups
 
     with session_scope(runtime.sessions()) as session:
         path = build_dictionary(session, runtime.settings().dict_dir)
         lookups = write_lookups(session, Path(args.lookups))
-    print(f"已生成：{path}，{lookups}")
+        examples = write_examples(session, Path(args.lookups).with_name("catalogue.yml"), str(path))
+    print(f"已生成：{path}，{lookups}，{examples}")
     return 0
 
 
@@ -220,7 +225,7 @@ def main(argv: "list[str] | None" = None) -> int:
     p = sub.add_parser("export-directory", help="export the directory to OUT.xlsx or a folder of CSV files")
     p.add_argument("out")
     p.set_defaults(func=cmd_export)
-    p = sub.add_parser("build-dict", help="generate jieba's user dictionary and the NLU lookup tables")
+    p = sub.add_parser("build-dict", help="generate jieba's user dictionary, the NLU lookup tables and catalogue examples")
     p.add_argument("--lookups", default="data/nlu/generated/lookups.yml")
     p.set_defaults(func=cmd_build_dict)
     sub.add_parser("web", help="serve the chat page, service cards and the local WeChat sandbox").set_defaults(func=cmd_web)

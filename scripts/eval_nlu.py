@@ -32,6 +32,10 @@ def main() -> int:
     for name, value in scores.items():
         print(f"{name}: {value:.3f}（目标 ≥ {TARGETS[name]}）")
     summary_keys = ("accuracy", "macro avg", "weighted avg", "micro avg")
+    print(f"{'实体':<16}{'F1':>6}{'查准':>7}{'查全':>7}{'数量':>6}")
+    for name, row in sorted(entities.items()):
+        if name not in summary_keys and isinstance(row, dict):
+            print(f"{name:<16}{row['f1-score']:>6.3f}{row['precision']:>7.3f}{row['recall']:>7.3f}{row['support']:>6}")
     worst = sorted((v["f1-score"], k) for k, v in intents.items() if k not in summary_keys)[:5]
     print("最弱的意图：" + "，".join(f"{k} {f:.2f}" for f, k in worst))
     print(f"混淆矩阵：{OUT / 'intent_confusion_matrix.png'}")

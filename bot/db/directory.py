@@ -26,6 +26,13 @@ CATEGORIES: dict[str, str] = {
     "district_unit": "区县直属单位",
 }
 LEVELS: dict[str, str] = {"city": "市级", "district": "区县级", "street": "街道乡镇级"}
+# Where a catalogue matter is handled: the level of the unit of its kind that serves a person.
+MATTER_LEVELS: dict[str, str] = {
+    "city": "市级单位办理",
+    "district": "各区县（市）分别办理",
+    "street": "街道（乡镇）便民服务中心就近办理",
+    "utility": "公共企事业单位的营业厅办理",
+}
 DISTRICTS: tuple[str, ...] = (
     "和平区", "沈河区", "大东区", "皇姑区", "铁西区", "苏家屯区", "浑南区",
     "沈北新区", "于洪区", "辽中区", "新民市", "康平县", "法库县",
@@ -50,6 +57,8 @@ class Unit(Base):
     short_name = Column(String(64), nullable=True)
     aliases = Column(JSON, nullable=False, default=list)  # other names people use
     category = Column(String(32), nullable=False, index=True)  # a key of CATEGORIES
+    # What sort of unit it is (MSA 市场监管, HRSS 人社, STREET 便民服务中心…): matters name kinds, not units.
+    kind = Column(String(32), nullable=False, default="", index=True)
     level = Column(String(16), nullable=False)  # a key of LEVELS
     district = Column(String(16), nullable=True, index=True)  # None for city-wide units
     parent_id = Column(ForeignKey("units.id", ondelete="SET NULL"), nullable=True)
@@ -98,7 +107,29 @@ class Matter(Base):
     description = Column(Text, nullable=False, default="")
     # True when each district handles it for its own residents, so the district matters.
     per_district = Column(Boolean, nullable=False, default=False)
+    # The catalogue: which kinds of unit handle it (most specific first) and at which level
+    # (a key of MATTER_LEVELS); units of those kinds handle it without being linked one by one.
+    kinds = Column(JSON, nullable=False, default=list)
+    level = Column(String(16), nullable=False, default="")
+    examples = Column(JSON, nullable=False, default=list)  # things people say when they mean it
+    materials = Column(JSON, nullable=False, default=list)  # what to bring, where public
 
     units = relationship(
         "Unit", secondary=unit_matters, back_populates="matters", lazy="raise_on_sql"
     )
+
+
+class Bundle(Base):
+    """A "高效办成一件事" bundle: several matters done together for one business or life event."""
+
+    __tablename__ = "bundles"
+    __table_args__ = (UniqueConstraint("name"),)
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String(32), nullable=False, unique=True)
+    name = Column(String(64), nullable=False)
+    aliases = Column(JSON, nullable=False, default=list)  # everyday words: 奶茶店, 开民宿, 生孩子
+    examples = Column(JSON, nullable=False, default=list)
+    matters = Column(JSON, nullable=False, default=list)  # matter names in the order to do them
+    where = Column(Text, nullable=False, default="")  # where to apply for the bundle as a whole
+    description = Column(Text, nullable=False, default="")

@@ -1,11 +1,12 @@
 """Engine creation and the session lifecycle (callers commit through session_scope)."""
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import Column, event, inspect, text
 from sqlalchemy.engine import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,17 +55,29 @@ def _add_new_columns(engine: Engine) -> None:
         for column in table.columns:
             if column.name in present:
                 continue
-            default = column.default.arg if column.default is not None and column.default.is_scalar else None
+            default = _default_sql(column)
             if not column.nullable and default is None:
                 raise RuntimeError(f"数据库表 {table.name} 缺少必填列 {column.name}，请手工迁移数据库")
             ddl = f"ALTER TABLE {table.name} ADD COLUMN {column.name} {column.type.compile(engine.dialect)}"
             if default is not None:
-                ddl += f" NOT NULL DEFAULT {int(default) if isinstance(default, bool) else repr(default)}"
+                ddl += f" NOT NULL DEFAULT {default}"
             with engine.begin() as conn:
                 conn.execute(text(ddl))
             for index in table.indexes:
                 if column.name in index.columns:
                     index.create(engine, checkfirst=True)
+
+
+def _default_sql(column: "Column[object]") -> "str | None":
+    """A column's Python default as an SQL literal (a JSON list or dict as its text); None if it has none."""
+    if column.default is None:
+        return None
+    value = column.default.arg if column.default.is_scalar else column.default.arg(None)  # type: ignore[operator]
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, (list, dict)):
+        return "'" + json.dumps(value) + "'"
+    return repr(value)
 
 
 def make_session_factory(engine: Engine) -> "sessionmaker[Session]":

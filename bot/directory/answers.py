@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Sequence
 
 from sqlalchemy.orm import Session
 
 from bot.directory.search import (
-    CadreEntry, DirectoryIndex, MatterEntry, UnitEntry, UnitHit,
+    BundleEntry, CadreEntry, DirectoryIndex, MatterEntry, UnitEntry, UnitHit,
     cadres_of_unit, candidate_names, find_cadres,
 )
 from bot.nlp.text import canonical_district, find_district, normalise
@@ -22,14 +22,27 @@ _NOISE = re.compile(
 )
 _ASK_WHO = re.compile("谁|哪位|找人|工作人员|经办人")
 ASPECTS = {"website": re.compile("网址|网站|官网"), "duties": re.compile("负责|职能|管什么|干什么|职责")}
+# What a follow-up about the unit just given asks ("几点下班", "电话多少来着", "要带啥材料").
+FOLLOW_UPS = {
+    "hours": re.compile("几点|下班|上班|时间|周六|周日|周末|礼拜|中午|开门|关门"),
+    "phone": re.compile("电话|号码|再说一遍|来着|多少号"),
+    "address": re.compile("地址|在哪|哪儿|怎么走|怎么去|咋走|位置"),
+    "materials": re.compile("材料|带啥|带什么|要带|准备啥|准备什么|证件"),
+}
+MAX_FOLLOW_UP = 16  # characters: a longer message is a question of its own
 MIN_COVERAGE = 0.5  # a unit that explains less of the question than this is a guess, not an answer
+SURE_WORDING = 0.6  # a catalogue matter whose wording explains this much of the question is the answer
+CLOSE_WORDING = 0.34  # ... this much: one of a few likely matters, offered as a short list
+# A report about someone else (noise, smoke, fake goods, unpaid wages): never a bundle for opening a shop.
+_REPORT = re.compile("举报|投诉|扰民|油烟|噪音|噪声|污染|冒烟|黑烟|异味|维权|乱收费|欠薪|拖欠|不给钱|太吵|太大")
 
 
 @dataclass
 class ContactAnswer:
     """The outcome of a contact question; ``kind`` says which of the fields are set."""
 
-    kind: str  # unit | cadre | ask_district | ask_unit | person_unknown | not_found
+    # unit | bundle | choose | unsure | cadre | ask_district | ask_unit | person_unknown | not_found
+    kind: str
     district: Optional[str] = None
     hit: Optional[UnitHit] = None
     alternatives: list[UnitHit] = field(default_factory=list)
@@ -37,11 +50,22 @@ class ContactAnswer:
     matter: Optional[MatterEntry] = None
     person: Optional[str] = None
     aspects: set[str] = field(default_factory=set)
+    bundle: Optional[BundleEntry] = None
+    steps: list[tuple[MatterEntry, UnitEntry]] = field(default_factory=list)  # a bundle's matters and units
+    # A matter each district handles, answered with the city's unit before the district is known.
+    district_wanted: bool = False
 
     @property
     def found(self) -> bool:
-        """True when the directory has something to say: a unit, a cadre, or a question back."""
-        return self.kind in ("unit", "cadre", "ask_district", "ask_unit")
+        """True when the directory has something to say: a unit, a bundle, a cadre, or a question back."""
+        return self.kind in ("unit", "bundle", "choose", "cadre", "ask_district", "ask_unit")
+
+    @property
+    def topic(self) -> Optional[str]:
+        """What the answer was about (a matter or a bundle), for follow-ups and a district said later."""
+        if self.bundle is not None:
+            return self.bundle.name
+        return self.matter.name if self.matter is not None else None
 
 
 def answer_contact(
@@ -55,7 +79,8 @@ def answer_contact(
     service_item: Optional[str] = None,
 ) -> ContactAnswer:
     """Answer ``text`` using the NLU's entities when given; ``district`` may be remembered."""
-    full = " ".join(p for p in (text, unit or "", service_item or "") if p)
+    text = index.corrected(text)
+    full = index.corrected(" ".join(p for p in (text, unit or "", service_item or "") if p))
     district = find_district(text) or canonical_district(district)
     aspects = {name for name, rx in ASPECTS.items() if rx.search(text)}
     named_units = index.units_named(full)
@@ -70,31 +95,101 @@ def answer_contact(
     if named_units:
         chosen = _pick_named(index, query, named_units, district)
         if matters and _ASK_WHO.search(text):
-            about = [w for m in matters for w in (m.name, *m.synonyms)]
+            about = [w for m in matters for w in m.forms]
             cadres = [c for c in cadres_of_unit(session, index, chosen.id, about) if any(w in c.duties for w in about)]
             if cadres:
                 return ContactAnswer("cadre", district, cadres=cadres[:1], matter=matters[0], aspects=aspects)
-        hit = UnitHit(chosen, 1.0, tuple(m.name for m in matters if m.id in chosen.matter_ids))
-        others = [UnitHit(u, 0.0) for u in named_units if u.id != chosen.id][:2]
+        handled = set(index.matter_ids_of(chosen))
+        hit = UnitHit(chosen, 1.0, tuple(m.name for m in matters if m.id in handled))
+        others = [UnitHit(u, 0.0) for u in named_units if u.id != chosen.id and _near(u, district)][:2]
         return ContactAnswer("unit", district, hit=hit, alternatives=others, matter=matters[0] if matters else None, aspects=aspects)
 
-    if matters:
-        matter = matters[0]
-        if matter.per_district and not district:
-            return ContactAnswer("ask_district", None, matter=matter, aspects=aspects)
-        hits = index.search_units(query, district, limit=6, among=matter.unit_ids)
-        if district:
-            local = [h for h in hits if h.unit.district == district]
-            hits = local + [h for h in hits if h not in local]
-        if not hits:
-            hits = [UnitHit(index.unit(uid), 0.0, (matter.name,)) for uid in matter.unit_ids[:3]]
-        return ContactAnswer("unit", district, hit=hits[0], alternatives=hits[1:3], matter=matter, aspects=aspects)
-
+    bundles = [] if _REPORT.search(full) else index.bundles_named(full)
+    ranked = index.rank_matters(full, query)
+    if bundles and bundles[0][1] > index.longest_matter_form(full):
+        asked = [m.id for m, _, named in ranked if named]
+        return answer_bundle(index, bundles[0][0], district, aspects, asked)
+    if ranked and (ranked[0][2] or ranked[0][1] >= SURE_WORDING):
+        return answer_matter(index, ranked[0][0], query, district, aspects)
     hits = index.search_units(query, district, limit=3)
     if hits and index.coverage(query, hits[0].unit) >= MIN_COVERAGE:
-        close = [h for h in hits[1:] if h.score >= hits[0].score * 0.75]
+        close = [h for h in hits[1:] if h.score >= hits[0].score * 0.75 and _near(h.unit, district)]
         return ContactAnswer("unit", district, hit=hits[0], alternatives=close, aspects=aspects)
+    likely = [m for m, cover, _ in ranked if cover >= CLOSE_WORDING][:3]
+    if len(likely) > 1:
+        options = [_first_hit(index, m, district) for m in likely]
+        return ContactAnswer("choose", district, alternatives=[o for o in options if o], aspects=aspects)
+    if likely:
+        return answer_matter(index, likely[0], query, district, aspects)
+    guess = _first_hit(index, ranked[0][0], district) if ranked and ranked[0][1] > 0 else (hits[0] if hits else None)
+    if guess is not None:
+        return ContactAnswer("unsure", district, hit=guess, aspects=aspects)
     return ContactAnswer("not_found", district, aspects=aspects)
+
+
+def answer_matter(
+    index: DirectoryIndex, matter: MatterEntry, query: str, district: Optional[str], aspects: set[str]
+) -> ContactAnswer:
+    """The unit that handles ``matter`` for ``district``; before the district is known, the city's unit
+    of its kind (the district is asked for in the same reply), or a question back when there is none."""
+    units = index.units_for(matter, district)
+    if matter.per_district and not district:
+        city = [u for u in units if u.level == "city"]
+        if not city:
+            return ContactAnswer("ask_district", None, matter=matter, aspects=aspects)
+        hit = UnitHit(city[0], 1.0, (matter.name,))
+        return ContactAnswer("unit", None, hit=hit, matter=matter, aspects=aspects, district_wanted=True)
+    if not matter.kinds:  # linked one by one: rank them for the question
+        hits = index.search_units(query, district, limit=6, among=matter.unit_ids)
+        ranked = [h.unit for h in hits] + [u for u in units if u not in {h.unit for h in hits}]
+        if district:
+            ranked.sort(key=lambda u: u.district != district)
+        units = ranked
+    if not units:
+        return ContactAnswer("ask_district" if matter.per_district else "not_found", district, matter=matter, aspects=aspects)
+    hits = [UnitHit(u, 1.0, (matter.name,)) for u in units if _near(u, district)]
+    return ContactAnswer("unit", district, hit=hits[0], alternatives=hits[1:3], matter=matter, aspects=aspects)
+
+
+def answer_bundle(index: DirectoryIndex, bundle: BundleEntry, district: Optional[str], aspects: set[str],
+                  asked: Sequence[int] = ()) -> ContactAnswer:
+    """What a bundle needs, each matter with its unit for ``district``; before the district is known, the
+    city's units, and the district is asked for in the same reply when any matter is the district's.
+    The matters the question names (``asked``) come first: "孩子出生了上户口去哪" is about the 户口."""
+    matters = [index.matter(mid) for mid in sorted(bundle.matter_ids, key=lambda mid: mid not in asked)]
+    wanted = not district and any(m.per_district for m in matters)
+    steps = [(m, units[0]) for m in matters for units in [index.units_for(m, district)] if units]
+    if not steps:
+        return ContactAnswer("ask_district" if wanted else "not_found", district, bundle=bundle, aspects=aspects)
+    hit = UnitHit(steps[0][1], 1.0, (steps[0][0].name,))
+    return ContactAnswer("bundle", district, hit=hit, bundle=bundle, steps=steps, matter=steps[0][0], aspects=aspects,
+                         district_wanted=wanted)
+
+
+def _first_hit(index: DirectoryIndex, matter: MatterEntry, district: Optional[str]) -> Optional[UnitHit]:
+    units = [u for u in index.units_for(matter, district) if _near(u, district)]
+    if matter.per_district and not district:
+        units = [u for u in units if u.level == "city"] or units
+    return UnitHit(units[0], 0.5, (matter.name,)) if units else None
+
+
+def _near(unit: UnitEntry, district: Optional[str]) -> bool:
+    """True when ``unit`` serves ``district`` (city-wide units serve every district)."""
+    return not district or unit.district in (None, district) or unit.level == "city"
+
+
+def follow_up(
+    index: DirectoryIndex, text: str, unit_id: Optional[int], topic: Optional[str]
+) -> Optional[tuple[UnitEntry, Optional[MatterEntry], set[str]]]:
+    """(unit, matter, aspects) when ``text`` asks about the unit just given and names nothing new."""
+    if unit_id is None or not index.has_unit(unit_id) or len(normalise(text)) > MAX_FOLLOW_UP:
+        return None
+    aspects = {name for name, rx in FOLLOW_UPS.items() if rx.search(text)}
+    corrected = index.corrected(text)
+    if not aspects or find_district(corrected) or index.units_named(corrected) or index.longest_matter_form(corrected) \
+            or index.bundles_named(corrected):
+        return None
+    return index.unit(unit_id), index.matter_by_name(topic), aspects
 
 
 def _answer_person(
@@ -106,8 +201,7 @@ def _answer_person(
     district: Optional[str],
 ) -> Optional[ContactAnswer]:
     """A cadre answer when the text names a cadre; None when it names nobody."""
-    unit_words = {normalise(n) for u in named_units for n in u.names}
-    names = [person] if person else [w for w in candidate_names(text, index.dict_file) if w not in unit_words]
+    names = [person] if person else candidate_names(index.without_known_words(text), index.dict_file)
     cadres = find_cadres(session, index, names)
     if not cadres:
         return ContactAnswer("person_unknown", district, person=person) if person and not named_units else None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from bot.directory.search import CadreEntry, UnitEntry, UnitHit
+from bot.directory.search import CadreEntry, MatterEntry, UnitEntry, UnitHit
 
 MAX_DUTIES = 60  # characters of duties shown on a card; the rest is on the unit's page
 
@@ -26,6 +26,29 @@ def unit_card(hit: UnitHit, aspects: Iterable[str] = ()) -> str:
     if unit.website and "website" in aspects:
         lines.append(f"网址：{unit.website}")
     return "\n".join(lines)
+
+
+def bundle_steps(steps: Sequence[tuple[MatterEntry, UnitEntry]], limit: int = 6) -> str:
+    """A bundle's matters, those of one unit on one line: "1. 营业执照、食品经营许可 → 单位 电话"."""
+    lines: list[tuple[list[str], UnitEntry]] = []
+    for matter, unit in steps:
+        same = next((line for line in lines if line[1].id == unit.id), None)
+        if same:
+            same[0].append(matter.name)
+        else:
+            lines.append(([matter.name], unit))
+    return "\n".join(
+        f"{i}. {'、'.join(names)} → {unit.name} {unit.phones[0] if unit.phones else ''}".rstrip()
+        for i, (names, unit) in enumerate(lines[:limit], 1)
+    )
+
+
+def matter_choices(hits: Sequence[UnitHit]) -> str:
+    """Numbered likely matters, each with its unit and first phone."""
+    return "\n".join(
+        f"{i}. {h.matters[0] if h.matters else h.unit.name}：{h.unit.name} {h.unit.phones[0] if h.unit.phones else ''}".rstrip()
+        for i, h in enumerate(hits, 1)
+    )
 
 
 def cadre_card(cadre: CadreEntry) -> str:

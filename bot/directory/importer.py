@@ -8,7 +8,7 @@ from typing import Callable, Optional
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from bot.db.directory import CATEGORIES, DISTRICTS, LEVELS, Cadre, Matter, Unit, unit_matters
+from bot.db.directory import CATEGORIES, DISTRICTS, LEVELS, MATTER_LEVELS, Bundle, Cadre, Matter, Unit, unit_matters
 from bot.directory.fileformat import NumberedRows, Rows
 from bot.errors import InvalidInput
 
@@ -16,6 +16,7 @@ PHONE = re.compile(r"^(0\d{2,3}-?\d{7,8}(-\d{1,5})?|\d{5,6}|[48]00-?\d{3}-?\d{4}
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 PERSON_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,6}$")
 YES_NO = {"是": True, "否": False}
+KIND = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
 
 
 @dataclass
@@ -28,9 +29,13 @@ class ImportReport:
     def summary(self) -> str:
         parts = [
             f"{t}：新增 {self.created.get(t, 0)}，更新 {self.updated.get(t, 0)}"
-            for t in ("units", "cadres", "matters")
+            for t in ("units", "cadres", "matters", "bundles")
         ]
         return "；".join(parts)
+
+
+def _place(row: "int | str") -> str:
+    return f"第 {row} 行" if isinstance(row, int) else row
 
 
 def split_multi(value: str) -> list[str]:
@@ -44,20 +49,20 @@ class _Checker:
     def __init__(self) -> None:
         self.problems: list[str] = []
 
-    def add(self, table: str, row: int, column: str, message: str) -> None:
-        self.problems.append(f"表 {table} 第 {row} 行 列 {column}：{message}")
+    def add(self, table: str, row: "int | str", column: str, message: str) -> None:
+        self.problems.append(f"表 {table} {_place(row)} 列 {column}：{message}")
 
-    def require(self, table: str, row: int, data: dict[str, str], columns: tuple[str, ...]) -> None:
+    def require(self, table: str, row: "int | str", data: dict[str, str], columns: tuple[str, ...]) -> None:
         for col in columns:
             if not data.get(col, "").strip():
                 self.add(table, row, col, "不能为空")
 
     def unique(self, table: str, rows: NumberedRows, column: str) -> None:
-        seen: dict[str, int] = {}
+        seen: dict[str, "int | str"] = {}
         for number, data in rows:
             value = data.get(column, "")
             if value and value in seen:
-                self.add(table, number, column, f"“{value}”与第 {seen[value]} 行重复")
+                self.add(table, number, column, f"“{value}”与{_place(seen[value])}重复")
             seen.setdefault(value, number)
 
 
@@ -67,17 +72,28 @@ def validate(session: Session, tables: dict[str, NumberedRows]) -> None:
     matters = tables.get("matters", [])
     units = tables.get("units", [])
     cadres = tables.get("cadres", [])
+    bundles = tables.get("bundles", [])
     known_matters = {d.get("name", "") for _, d in matters} | set(
         session.scalars(select(Matter.name))
     )
     known_units = {d.get("code", "") for _, d in units} | set(session.scalars(select(Unit.code)))
+    imported = {d.get("code", "") for _, d in units}
+    known_kinds = {d.get("kind", "") for _, d in units} | {
+        k for code, k in session.execute(select(Unit.code, Unit.kind)) if code not in imported
+    }
 
     for column in ("code", "name"):
         check.unique("matters", matters, column)
     for number, data in matters:
-        check.require("matters", number, data, ("code", "name", "per_district"))
-        if data.get("per_district") and data["per_district"] not in YES_NO:
-            check.add("matters", number, "per_district", "应为“是”或“否”")
+        _validate_matter(check, number, data, known_kinds)
+
+    for column in ("code", "name"):
+        check.unique("bundles", bundles, column)
+    for number, data in bundles:
+        check.require("bundles", number, data, ("code", "name", "aliases", "matters"))
+        for matter in split_multi(data.get("matters", "")):
+            if matter not in known_matters:
+                check.add("bundles", number, "matters", f"事项“{matter}”不存在")
 
     for column in ("code", "name"):
         check.unique("units", units, column)
@@ -102,10 +118,31 @@ def validate(session: Session, tables: dict[str, NumberedRows]) -> None:
         raise InvalidInput(f"导入文件有 {len(check.problems)} 处问题，未做任何修改", check.problems)
 
 
+def _validate_matter(check: _Checker, number: "int | str", data: dict[str, str], known_kinds: set[str]) -> None:
+    check.require("matters", number, data, ("code", "name"))
+    level, per_district = data.get("level", ""), data.get("per_district", "")
+    if not level and not per_district:
+        check.add("matters", number, "level", f"应填写 {'、'.join(MATTER_LEVELS)} 之一（旧格式可只填 per_district）")
+    if level and level not in MATTER_LEVELS:
+        check.add("matters", number, "level", f"“{level}”不是 {'、'.join(MATTER_LEVELS)} 之一")
+    if per_district and per_district not in YES_NO:
+        check.add("matters", number, "per_district", "应为“是”或“否”")
+    kinds = split_multi(data.get("kinds", ""))
+    if level and not kinds:
+        check.add("matters", number, "kinds", "填写了 level 时必须填写办理单位类型")
+    for kind in kinds:
+        if not KIND.match(kind):
+            check.add("matters", number, "kinds", f"“{kind}”不是有效的单位类型代码（大写字母、数字和下划线）")
+        elif kind not in known_kinds:
+            check.add("matters", number, "kinds", f"没有类型为“{kind}”的单位")
+
+
 def _validate_unit(
-    check: _Checker, number: int, data: dict[str, str], known_units: set[str], known_matters: set[str]
+    check: _Checker, number: "int | str", data: dict[str, str], known_units: set[str], known_matters: set[str]
 ) -> None:
     check.require("units", number, data, ("code", "name", "category", "level", "duties", "phones", "address", "hours"))
+    if data.get("kind") and not KIND.match(data["kind"]):
+        check.add("units", number, "kind", f"“{data['kind']}”不是有效的单位类型代码（大写字母、数字和下划线）")
     if data.get("category") and data["category"] not in CATEGORIES:
         check.add("units", number, "category", f"“{data['category']}”不是 {'、'.join(CATEGORIES)} 之一")
     level = data.get("level", "")
@@ -162,14 +199,32 @@ def apply(session: Session, tables: dict[str, NumberedRows]) -> ImportReport:
         }
 
     _upsert(session, Cadre, tables.get("cadres", []), cadre_fields, report, "cadres")
+    _upsert(session, Bundle, tables.get("bundles", []), _bundle_fields, report, "bundles")
     session.flush()
     return report
 
 
 def _matter_fields(data: dict[str, str]) -> dict[str, object]:
-    return {
+    level = data.get("level", "")
+    per_district = YES_NO[data["per_district"]] if data.get("per_district") else level in ("district", "street")
+    fields: dict[str, object] = {
         "name": data["name"], "synonyms": split_multi(data.get("synonyms", "")),
-        "description": data.get("description", ""), "per_district": YES_NO[data["per_district"]],
+        "description": data.get("description", ""), "per_district": per_district,
+    }
+    # Catalogue columns: a file written without them (the old format) leaves them as they are.
+    for column in ("kinds", "examples", "materials"):
+        if column in data:
+            fields[column] = split_multi(data[column])
+    if "level" in data:
+        fields["level"] = level
+    return fields
+
+
+def _bundle_fields(data: dict[str, str]) -> dict[str, object]:
+    return {
+        "name": data["name"], "aliases": split_multi(data.get("aliases", "")),
+        "examples": split_multi(data.get("examples", "")), "matters": split_multi(data["matters"]),
+        "where": data.get("where", ""), "description": data.get("description", ""),
     }
 
 
@@ -178,6 +233,7 @@ def _unit_fields(data: dict[str, str]) -> dict[str, object]:
     return {
         "name": data["name"], "short_name": data.get("short_name") or None,
         "aliases": split_multi(data.get("aliases", "")), "category": data["category"],
+        **({"kind": data["kind"]} if "kind" in data else {}),  # a file without the column keeps the kinds
         "level": data["level"], "district": data.get("district") or None,
         "duties": data["duties"], "phones": split_multi(data["phones"]),
         "address": data["address"], "hours": data["hours"], "website": data.get("website", ""),
@@ -233,7 +289,7 @@ def export_rows(session: Session) -> dict[str, Rows]:
     units = [
         {
             "code": u.code, "name": u.name, "short_name": u.short_name or "",
-            "aliases": "|".join(u.aliases), "category": u.category, "level": u.level,
+            "aliases": "|".join(u.aliases), "category": u.category, "kind": u.kind, "level": u.level,
             "district": u.district or "", "parent_code": codes.get(u.parent_id, "") if u.parent_id else "",
             "duties": u.duties, "phones": "|".join(u.phones), "address": u.address, "hours": u.hours,
             "website": u.website, "latitude": _num(u.latitude), "longitude": _num(u.longitude),
@@ -248,10 +304,17 @@ def export_rows(session: Session) -> dict[str, Rows]:
     ]
     matters = [
         {"code": m.code, "name": m.name, "synonyms": "|".join(m.synonyms),
-         "description": m.description, "per_district": "是" if m.per_district else "否"}
+         "description": m.description, "kinds": "|".join(m.kinds), "level": m.level,
+         "per_district": "是" if m.per_district else "否",
+         "examples": "|".join(m.examples), "materials": "|".join(m.materials)}
         for m in session.scalars(select(Matter).order_by(Matter.id))
     ]
-    return {"units": units, "cadres": cadres, "matters": matters}
+    bundles = [
+        {"code": b.code, "name": b.name, "aliases": "|".join(b.aliases), "examples": "|".join(b.examples),
+         "matters": "|".join(b.matters), "where": b.where, "description": b.description}
+        for b in session.scalars(select(Bundle).order_by(Bundle.id))
+    ]
+    return {"units": units, "cadres": cadres, "matters": matters, "bundles": bundles}
 
 
 def _num(value: Optional[float]) -> str:

@@ -13,9 +13,12 @@ What is real and what is not:
 - nationwide public hotlines (12345, 12366, 12333, 12329, 95598 …) appear only on the units they
   genuinely belong to, as listed in the YAML file.
 
+The matters and the "一件事" bundles come from the catalogue, ``catalogue/*.yml`` (read as an
+import file, docs/matter-catalogue.md): each matter names the kinds of unit that handle it, and each
+unit here has its kind (the template's key), so a matter reaches every unit of its kind.
+
 Everything is deterministic (the same rows on every call and every machine): two private
 ``random.Random`` streams seeded from ``seed``, no clock, no ``hash()``, no iteration over sets.
-Only the standard library and PyYAML are used.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from typing import Any
 import yaml
 
 DATA_FILE = Path(__file__).with_name("sample_units.yml")
+CATALOGUE_DIR = Path(__file__).with_name("catalogue")
 
 # The contract's five categories and how many units each has (docs/domain-contract.md).
 EXPECTED_UNITS: dict[str, int] = {
@@ -41,12 +45,11 @@ CADRE_RANGE = (11_500, 12_500)
 
 # The columns of each table (docs/directory-format.md), kept here so this module needs no project imports.
 UNIT_COLUMNS = (
-    "code", "name", "short_name", "aliases", "category", "level", "district",
+    "code", "name", "short_name", "aliases", "category", "kind", "level", "district",
     "parent_code", "duties", "phones", "address", "hours", "website",
     "latitude", "longitude", "matters",
 )
 CADRE_COLUMNS = ("code", "name", "unit_code", "position", "duties", "phone", "photo")
-MATTER_COLUMNS = ("code", "name", "synonyms", "description", "per_district")
 
 KM_PER_DEGREE = 111.0
 SPREAD_KM = {"hall": 3.0, "center": 1.5, "unit": 3.0, "street": 3.0, "town": 12.0}
@@ -59,15 +62,28 @@ Data = dict[str, Any]
 
 
 def sample_rows(seed: int = 20261125) -> dict[str, list[dict[str, str]]]:
-    """The bundled sample directory as import rows: keys 'units', 'cadres', 'matters'."""
+    """The bundled sample directory as import rows: keys 'units', 'cadres', 'matters', 'bundles'."""
     data = _load()
-    matters = _matter_rows(data)
+    catalogue = catalogue_rows()
+    matters = catalogue.get("matters", [])
     units = _UnitBuilder(data, random.Random(seed)).build()
     _check_units(units, {m["name"] for m in matters})
     cadres = _CadreBuilder(data, random.Random(seed + 1)).build(units)
     if not CADRE_RANGE[0] <= len(cadres) <= CADRE_RANGE[1]:
         raise RuntimeError(f"示例数据干部人数 {len(cadres)} 不在 {CADRE_RANGE} 范围内")
-    return {"units": units, "cadres": cadres, "matters": matters}
+    return {"units": units, "cadres": cadres, "matters": matters, "bundles": catalogue.get("bundles", [])}
+
+
+def catalogue_files() -> list[Path]:
+    """The catalogue's files: the core matters first, the bundles last."""
+    return sorted(CATALOGUE_DIR.glob("*.yml"), key=lambda p: (p.stem != "core", p.stem == "bundles", p.stem))
+
+
+def catalogue_rows() -> dict[str, list[dict[str, str]]]:
+    """The bundled matter catalogue as import rows ('matters', 'bundles')."""
+    from bot.directory.fileformat import read_files
+
+    return {table: [row for _, row in rows] for table, rows in read_files(catalogue_files()).items()}
 
 
 def _load() -> Data:
@@ -87,24 +103,6 @@ def _blank(columns: tuple[str, ...], **values: str) -> Row:
     row = dict.fromkeys(columns, "")
     row.update(values)
     return row
-
-
-# -- matters -----------------------------------------------------------------------------------
-
-
-def _matter_rows(data: Data) -> list[Row]:
-    rows = []
-    for number, item in enumerate(data["matters"], start=1):
-        name = item["name"]
-        rows.append(_blank(
-            MATTER_COLUMNS,
-            code=f"M{number:03d}",
-            name=name,
-            synonyms=_join([str(s) for s in item.get("synonyms", [])], exclude=(name,)),
-            description=item.get("description", ""),
-            per_district="是" if item["per_district"] else "否",
-        ))
-    return rows
 
 
 # -- units -------------------------------------------------------------------------------------
@@ -169,7 +167,7 @@ class _UnitBuilder:
         for hall in self.data["city_halls"]:
             rows.append(_blank(
                 UNIT_COLUMNS,
-                code=hall["code"], name=hall["name"], short_name=hall["short_name"],
+                code=hall["code"], name=hall["name"], short_name=hall["short_name"], kind=hall["kind"],
                 aliases=_join(hall.get("aliases", []), exclude=(hall["name"], hall["short_name"])),
                 category="city_hall", level="city", duties=hall["duties"],
                 phones=self._phones_for(2, hall.get("hotlines")),
@@ -188,7 +186,7 @@ class _UnitBuilder:
             short = self._fill(spec["short_name"], district)
             rows.append(_blank(
                 UNIT_COLUMNS,
-                code=f"D-CENTER-{info['abbr']}", name=name, short_name=short,
+                code=f"D-CENTER-{info['abbr']}", name=name, short_name=short, kind="CENTER",
                 aliases=_join([self._fill(a, district) for a in spec["aliases"]], exclude=(name, short)),
                 category="district_center", level="district", district=district,
                 duties=self._fill(spec["duties"], district), phones=self._phones_for(2),
@@ -198,7 +196,7 @@ class _UnitBuilder:
         for extra in spec.get("extra", []):
             rows.append(_blank(
                 UNIT_COLUMNS,
-                code=extra["code"], name=extra["name"], short_name=extra["short_name"],
+                code=extra["code"], name=extra["name"], short_name=extra["short_name"], kind="CENTER",
                 aliases=_join(extra["aliases"], exclude=(extra["name"], extra["short_name"])),
                 category="district_center", level="district", district=extra["district"],
                 duties=extra["duties"], phones=self._phones_for(2),
@@ -212,7 +210,7 @@ class _UnitBuilder:
         for dept in self.data["city_departments"]:
             rows.append(_blank(
                 UNIT_COLUMNS,
-                code=f"C-DEPT-{dept['key']}", name=dept["name"], short_name=dept["short_name"],
+                code=f"C-DEPT-{dept['key']}", name=dept["name"], short_name=dept["short_name"], kind=dept["key"],
                 aliases=_join(dept.get("aliases", []), exclude=(dept["name"], dept["short_name"])),
                 category="city_department", level="city", duties=dept["duties"],
                 phones=self._phones_for(1, dept.get("hotlines")),
@@ -228,7 +226,7 @@ class _UnitBuilder:
             hq_code = f"P-{ent['key']}-01"
             hq = ent["hq"]
             common = {
-                "category": "public_enterprise", "hours": ent["hours"],
+                "category": "public_enterprise", "kind": ent.get("kind", ent["key"]), "hours": ent["hours"],
                 "website": ent.get("website", ""), "matters": _join(ent["matters"]),
             }
             rows.append(_blank(
@@ -266,7 +264,7 @@ class _UnitBuilder:
         short = self._fill(_variant(template, "short_name", county), district)
         return _blank(
             UNIT_COLUMNS,
-            code=f"D-{info['abbr']}-{template['key']}", name=name, short_name=short,
+            code=f"D-{info['abbr']}-{template['key']}", name=name, short_name=short, kind=template["key"],
             aliases=_join([self._fill(a, district) for a in template.get("aliases", [])], exclude=(name, short)),
             category="district_unit", level="district", district=district,
             duties=self._fill(template["duties"], district), phones=self._phones_for(1),
@@ -283,7 +281,7 @@ class _UnitBuilder:
         matters = spec["core_matters"] + optional + (spec["town_matters"] if is_town else [])
         return _blank(
             UNIT_COLUMNS,
-            code=f"S-{info['abbr']}-{slug}", name=name, short_name=short,
+            code=f"S-{info['abbr']}-{slug}", name=name, short_name=short, kind="STREET",
             aliases=_join([self._fill(a, district, street) for a in spec["aliases"]], exclude=(name, short)),
             category="district_unit", level="street", district=district,
             parent_code=f"D-CENTER-{info['abbr']}",

@@ -14,14 +14,17 @@ from typing import Iterable, Optional, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.directory import Cadre, Matter, Unit, unit_matters
+from bot.db.directory import Bundle, Cadre, Matter, Unit, unit_matters
 from bot.nlp.bm25 import BM25
-from bot.nlp.text import bigrams, find_district, normalise
+from bot.nlp.sound import SoundIndex
+from bot.nlp.text import DISTRICT_FORMS, bigrams, find_district, normalise
 from bot.nlp.tokenize import words
 
 HALL_CATEGORIES = ("city_hall", "district_center")
 FIELD_WEIGHTS = {"name": 3.0, "matters": 2.0, "duties": 0.6}
 DISTINCTIVE_DF = 3  # a bigram found in at most this many matters says which matter is meant
+NAME_LIKENESS = 0.75  # a typed name sharing this share of a unit name's bigrams means that unit
+COMMON_NAME_GRAM = 40  # a bigram in more unit names than this (沈阳, 区政) says nothing of which
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class UnitEntry:
     short_name: str
     aliases: tuple[str, ...]
     category: str
+    kind: str
     level: str
     district: Optional[str]
     duties: str
@@ -56,7 +60,33 @@ class MatterEntry:
     name: str
     synonyms: tuple[str, ...]
     per_district: bool
-    unit_ids: tuple[int, ...]
+    unit_ids: tuple[int, ...]  # linked one by one (the units' matters column)
+    kinds: tuple[str, ...] = ()  # the catalogue: kinds of unit that handle it, most specific first
+    level: str = ""
+    examples: tuple[str, ...] = ()
+    materials: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        return (self.name, *self.synonyms)
+
+
+@dataclass(frozen=True)
+class BundleEntry:
+    """A "一件事" bundle: the matters one business or life event needs, and where to apply for all."""
+
+    id: int
+    name: str
+    aliases: tuple[str, ...]
+    examples: tuple[str, ...]
+    matter_ids: tuple[int, ...]
+    where: str
+    description: str
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
 
 
 @dataclass(frozen=True)
@@ -79,45 +109,81 @@ class CadreEntry:
 
 @dataclass
 class DirectoryIndex:
-    """In-memory index of units and matters; build it once per process with ``load``."""
+    """In-memory index of units, matters and bundles; build it once per process with ``load``."""
 
     units: list[UnitEntry]
     matters: list[MatterEntry]
     dict_file: Optional[str] = None
+    bundles: list[BundleEntry] = field(default_factory=list)
     _by_id: dict[int, UnitEntry] = field(init=False, repr=False)
     _matter_by_id: dict[int, MatterEntry] = field(init=False, repr=False)
+    _matter_position: dict[int, int] = field(init=False, repr=False)
+    _by_kind: dict[str, list[UnitEntry]] = field(init=False, repr=False)
+    _unit_matters: dict[int, tuple[int, ...]] = field(init=False, repr=False)
     _bm25: dict[str, BM25] = field(init=False, repr=False)
+    _matter_bm25: BM25 = field(init=False, repr=False)
+    _matter_words: list[set[str]] = field(init=False, repr=False)
     _names: list[tuple[str, UnitEntry]] = field(init=False, repr=False)
+    _name_postings: dict[str, list[int]] = field(init=False, repr=False)  # bigram -> indexes into _names
     _matter_forms: list[tuple[str, MatterEntry]] = field(init=False, repr=False)
+    _bundle_forms: list[tuple[str, BundleEntry]] = field(init=False, repr=False)
     _gram_df: Counter = field(init=False, repr=False)  # in how many matters each bigram occurs
+    sound: SoundIndex = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_id = {u.id: u for u in self.units}
-        self._matter_by_id = matters_by_id = {m.id: m for m in self.matters}
+        self._matter_by_id = {m.id: m for m in self.matters}
+        self._matter_position = {m.id: i for i, m in enumerate(self.matters)}
+        self._by_kind = {}
+        for unit in self.units:
+            if unit.kind:
+                self._by_kind.setdefault(unit.kind, []).append(unit)
+        handled: dict[int, list[int]] = {}
+        for matter in self.matters:
+            for uid in (*matter.unit_ids, *(u.id for k in matter.kinds for u in self._by_kind.get(k, ()))):
+                handled.setdefault(uid, []).append(matter.id)
+        self._unit_matters = {uid: tuple(dict.fromkeys(mids)) for uid, mids in handled.items()}
         fields = {
             "name": [self._tokens(" ".join(u.names)) for u in self.units],
             "matters": [
-                self._tokens(" ".join(w for mid in u.matter_ids for w in (matters_by_id[mid].name, *matters_by_id[mid].synonyms)))
+                self._tokens(" ".join(w for mid in self.matter_ids_of(u) for w in self._matter_by_id[mid].forms))
                 for u in self.units
             ],
             "duties": [self._tokens(u.duties) for u in self.units],
         }
         self._bm25 = {k: BM25(v) for k, v in fields.items()}
+        matter_docs = [
+            self._tokens(" ".join((*m.forms, *m.forms, *m.examples, m.description))) for m in self.matters
+        ]
+        self._matter_bm25 = BM25(matter_docs)
+        self._matter_words = [set(bigrams(normalise(" ".join((*m.forms, *m.examples))))) for m in self.matters]
         self._names = sorted(
             ((normalise(n), u) for u in self.units for n in u.names if len(normalise(n)) >= 2),
             key=lambda p: -len(p[0]),
         )
+        self._name_postings = {}
+        for number, (form, _unit) in enumerate(self._names):
+            for gram in set(bigrams(form)):
+                self._name_postings.setdefault(gram, []).append(number)
         self._matter_forms = sorted(
-            ((normalise(f), m) for m in self.matters for f in (m.name, *m.synonyms) if len(normalise(f)) >= 2),
+            ((normalise(f), m) for m in self.matters for f in m.forms if len(normalise(f)) >= 2),
+            key=lambda p: -len(p[0]),
+        )
+        self._bundle_forms = sorted(
+            ((form, b) for b in self.bundles for f in b.forms for form in _business_forms(normalise(f))),
             key=lambda p: -len(p[0]),
         )
         self._gram_df = Counter(
-            g for m in self.matters for g in {g for f in (m.name, *m.synonyms) for g in bigrams(normalise(f))}
+            g for m in self.matters for g in {g for f in m.forms for g in bigrams(normalise(f))}
         )
+        self.sound = SoundIndex([
+            *DISTRICT_FORMS, *(n for u in self.units for n in u.names),
+            *(f for m in self.matters for f in m.forms), *(f for b in self.bundles for f in b.forms),
+        ])
 
     @classmethod
     def load(cls, session: Session, dict_file: Optional[str] = None) -> "DirectoryIndex":
-        """Read units and matters from the database."""
+        """Read units, matters and bundles from the database."""
         links: dict[int, list[int]] = {}
         by_matter: dict[int, list[int]] = {}
         for uid, mid in session.execute(select(unit_matters.c.unit_id, unit_matters.c.matter_id)):
@@ -126,7 +192,7 @@ class DirectoryIndex:
         units = [
             UnitEntry(
                 id=u.id, code=u.code, name=u.name, short_name=u.short_name or "",
-                aliases=tuple(u.aliases or ()), category=u.category, level=u.level,
+                aliases=tuple(u.aliases or ()), category=u.category, kind=u.kind or "", level=u.level,
                 district=u.district, duties=u.duties, phones=tuple(u.phones or ()),
                 address=u.address, hours=u.hours, website=u.website,
                 latitude=u.latitude, longitude=u.longitude,
@@ -135,10 +201,20 @@ class DirectoryIndex:
             for u in session.scalars(select(Unit).order_by(Unit.id))
         ]
         matters = [
-            MatterEntry(m.id, m.name, tuple(m.synonyms or ()), bool(m.per_district), tuple(sorted(by_matter.get(m.id, ()))))
+            MatterEntry(
+                m.id, m.name, tuple(m.synonyms or ()), bool(m.per_district), tuple(sorted(by_matter.get(m.id, ()))),
+                kinds=tuple(m.kinds or ()), level=m.level or "", examples=tuple(m.examples or ()),
+                materials=tuple(m.materials or ()), description=m.description or "",
+            )
             for m in session.scalars(select(Matter).order_by(Matter.id))
         ]
-        return cls(units, matters, dict_file)
+        ids = {m.name: m.id for m in matters}
+        bundles = [
+            BundleEntry(b.id, b.name, tuple(b.aliases or ()), tuple(b.examples or ()),
+                        tuple(ids[n] for n in (b.matters or ()) if n in ids), b.where or "", b.description or "")
+            for b in session.scalars(select(Bundle).order_by(Bundle.id))
+        ]
+        return cls(units, matters, dict_file, bundles)
 
     def _tokens(self, text: str) -> list[str]:
         norm = normalise(text)
@@ -146,6 +222,26 @@ class DirectoryIndex:
 
     def unit(self, unit_id: int) -> UnitEntry:
         return self._by_id[unit_id]
+
+    def matter(self, matter_id: int) -> MatterEntry:
+        return self._matter_by_id[matter_id]
+
+    def matter_by_name(self, name: Optional[str]) -> Optional[MatterEntry]:
+        """The matter of that name, or the first matter of the bundle of that name."""
+        found = next((m for m in self.matters if m.name == name), None)
+        bundle = next((b for b in self.bundles if b.name == name), None) if found is None else None
+        return self._matter_by_id[bundle.matter_ids[0]] if bundle and bundle.matter_ids else found
+
+    def has_unit(self, unit_id: int) -> bool:
+        return unit_id in self._by_id
+
+    def matter_ids_of(self, unit: UnitEntry) -> tuple[int, ...]:
+        """The matters a unit handles: linked to it, or of its kind."""
+        return self._unit_matters.get(unit.id, ())
+
+    def corrected(self, text: str) -> str:
+        """``text`` with typed sound-alikes of known names replaced (沈和区 → 沈河区)."""
+        return self.sound.correct(text)
 
     # -- what the text names -------------------------------------------------------------
 
@@ -163,7 +259,25 @@ class DirectoryIndex:
                 continue  # part of a longer name already matched
             taken.append(span)
             found.append(unit)
-        return found
+        return found or self._units_like(norm)
+
+    def _units_like(self, norm: str) -> list[UnitEntry]:
+        """A unit whose name the text gives with a character wrong ("沈阳市医了保障局"): most of a
+        long name's bigrams, one of them rare among unit names, are in the text."""
+        grams = set(bigrams(norm))
+        shared: Counter = Counter()
+        for gram in grams:
+            postings = self._name_postings.get(gram, ())
+            if len(postings) <= COMMON_NAME_GRAM:
+                shared.update(postings)
+        best: list[tuple[float, UnitEntry]] = []
+        for number in shared:
+            form, unit = self._names[number]
+            form_grams = set(bigrams(form))
+            if len(form) >= 5 and len(grams & form_grams) / len(form_grams) >= NAME_LIKENESS:
+                best.append((len(grams & form_grams) / len(form_grams) + len(form) / 1000, unit))
+        best.sort(key=lambda p: (-p[0], p[1].id))
+        return list(dict.fromkeys(u for _, u in best))[:1]
 
     def matters_named(self, text: str) -> list[MatterEntry]:
         """Matters whose name or a synonym appears in ``text``; typo-tolerant when none does."""
@@ -188,6 +302,90 @@ class DirectoryIndex:
         best.sort(key=lambda p: -p[0])
         return list(dict.fromkeys(m for _, m in best))[:2]
 
+    def without_known_words(self, text: str) -> str:
+        """``text`` (normalised) with districts, unit names, matters and bundles blanked out: what is
+        left may be a person's name ("于洪区…" or "王家…" inside a known word never is)."""
+        norm = normalise(text)
+        forms = [f for f in DISTRICT_FORMS if f in norm]
+        forms += [f for f, _ in self._names if f in norm]
+        forms += [f for f, _ in self._matter_forms if f in norm]
+        forms += [f for f, _ in self._bundle_forms if f in norm]
+        for form in sorted(forms, key=len, reverse=True):
+            norm = norm.replace(form, " ")
+        return norm
+
+    def longest_matter_form(self, text: str) -> int:
+        """Length of the longest matter name or synonym found whole in ``text`` (0: none)."""
+        norm = normalise(text)
+        return next((len(form) for form, _ in self._matter_forms if form in norm), 0)
+
+    def bundles_named(self, text: str) -> list[tuple[BundleEntry, int]]:
+        """Bundles whose name or everyday word appears in ``text``, with the length of the match."""
+        norm = normalise(text)
+        found: dict[int, tuple[BundleEntry, int]] = {}
+        for form, bundle in self._bundle_forms:
+            if form in norm and bundle.id not in found:
+                found[bundle.id] = (bundle, len(form))
+        return sorted(found.values(), key=lambda p: -p[1])
+
+    def matters_like(self, text: str, limit: int = 3) -> list[tuple[MatterEntry, float]]:
+        """Matters ranked by the catalogue's wording (names, synonyms, examples, description), each with
+        the share of the question's bigrams its names and examples explain (0 to 1)."""
+        return [(m, cover) for m, cover, _ in self.rank_matters(text, text, limit) if cover > 0]
+
+    def rank_matters(self, text: str, query: str, limit: int = 5) -> list[tuple[MatterEntry, float, bool]]:
+        """The matters ``text`` may be about, best first: (matter, wording, named).
+
+        ``wording`` is the share of the bigrams of ``query`` (the question without its asking words)
+        that the matter's names and examples explain; ``named`` says a name or synonym of the matter
+        is in ``text``. A named matter is preferred unless another explains the question clearly
+        better: "社保转到外地开转移单" names 社保 (paying contributions), but speaks of a transfer.
+        """
+        grams = set(bigrams(normalise(query)))
+        named = {m.id: len(form) for m, form in self._named_with_form(text)}
+        candidates = {self.matters[doc].id for doc, _ in sorted(
+            self._matter_bm25.scores(self._tokens(query)).items(), key=lambda p: -p[1])[: limit * 2]}
+        candidates |= set(list(named)[: limit * 2])
+        ranked = []
+        for mid in candidates:
+            matter = self._matter_by_id[mid]
+            cover = len(grams & self._matter_words[self._matter_position[mid]]) / len(grams) if grams else 0.0
+            score = cover + (0.25 + min(named[mid], 6) / 50 if mid in named else 0.0)
+            ranked.append((score, mid in named, cover, matter))
+        ranked.sort(key=lambda r: (-r[0], r[3].id))
+        return [(matter, cover, is_named) for _, is_named, cover, matter in ranked[:limit]]
+
+    def _named_with_form(self, text: str) -> list[tuple[MatterEntry, str]]:
+        """Matters with the longest of their names or synonyms found whole in ``text``, longest first."""
+        norm = normalise(text)
+        found: dict[int, tuple[MatterEntry, str]] = {}
+        for form, matter in self._matter_forms:
+            if matter.id not in found and form in norm:
+                found[matter.id] = (matter, form)
+        return list(found.values())
+
+    def units_for(self, matter: MatterEntry, district: Optional[str]) -> list[UnitEntry]:
+        """The units that handle ``matter`` for someone in ``district``, the one to go to first.
+
+        A city-level matter goes to the city's unit of its first kind that has one; any other, in a
+        known district, to that district's unit of its first kind that has one (the district's
+        government service centre when none has), then the city's; units linked one by one follow.
+        """
+        local: list[UnitEntry] = []
+        city: list[UnitEntry] = []
+        for kind in matter.kinds:
+            for unit in self._by_kind.get(kind, ()):
+                if unit.level == "city":
+                    city.append(unit)
+                elif district and unit.district == district and matter.level != "city":
+                    local.append(unit)
+        if district and matter.level != "city" and not local:
+            local = [u for u in self._by_kind.get("CENTER", ()) if u.district == district][:1]
+        linked = [self._by_id[uid] for uid in matter.unit_ids]
+        if district:
+            linked.sort(key=lambda u: u.district != district)
+        return list(dict.fromkeys([*local, *city, *linked]))
+
     # -- ranking ---------------------------------------------------------------------------
 
     def search_units(
@@ -211,7 +409,7 @@ class DirectoryIndex:
             unit = self.units[doc]
             if allowed is not None and unit.id not in allowed:
                 continue
-            hits.append(UnitHit(unit, score * _district_factor(unit, district), self._matter_names(unit, matter_ids)))
+            hits.append(UnitHit(unit, score * _district_factor(unit, district), self.matter_names(unit, matter_ids)))
         hits.sort(key=lambda h: (-h.score, h.unit.id))
         return hits[:limit]
 
@@ -220,12 +418,12 @@ class DirectoryIndex:
         grams = set(bigrams(normalise(text)))
         if not grams:
             return 0.0
-        matter_words = [w for i in unit.matter_ids for w in (self._matter_by_id[i].name, *self._matter_by_id[i].synonyms)]
+        matter_words = [w for i in self.matter_ids_of(unit) for w in self._matter_by_id[i].forms]
         known = set(bigrams(normalise(" ".join((*unit.names, *matter_words)))))
         return len(grams & known) / len(grams)
 
-    def _matter_names(self, unit: UnitEntry, matter_ids: set[int]) -> tuple[str, ...]:
-        return tuple(self._matter_by_id[i].name for i in unit.matter_ids if i in matter_ids)
+    def matter_names(self, unit: UnitEntry, matter_ids: set[int]) -> tuple[str, ...]:
+        return tuple(self._matter_by_id[i].name for i in self.matter_ids_of(unit) if i in matter_ids)
 
     def nearest(self, latitude: float, longitude: float, limit: int = 3) -> list[tuple[UnitEntry, float]]:
         """Service halls and centres (city, district and street) nearest a point, in metres."""
@@ -240,6 +438,14 @@ class DirectoryIndex:
         """A district's government service centre first, then its street service centres."""
         inside = [u for u in self.units if u.district == district and (u.category == "district_center" or u.level == "street")]
         return sorted(inside, key=lambda u: (u.category != "district_center", u.id))
+
+
+def _business_forms(form: str) -> list[str]:
+    """A bundle's word and, for "开奶茶店", the business itself ("奶茶店"), which "开个奶茶店" contains."""
+    forms = [form] if len(form) >= 2 else []
+    if form.startswith("开") and len(form) >= 3:
+        forms.append(form[1:])
+    return forms
 
 
 def _district_factor(unit: UnitEntry, district: Optional[str]) -> float:
@@ -286,5 +492,5 @@ def cadres_of_unit(session: Session, index: DirectoryIndex, unit_id: int, about:
 
 def candidate_names(text: str, dict_file: Optional[str] = None) -> list[str]:
     """Tokens of ``text`` that could be a person's name (2–4 CJK characters)."""
-    norm = normalise(text)
-    return [w for w in words(norm, dict_file) if 2 <= len(w) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in w)]
+    found = [w for part in text.split() for w in words(normalise(part), dict_file)]
+    return [w for w in found if 2 <= len(w) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in w)]
