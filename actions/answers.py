@@ -104,7 +104,8 @@ def send_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, text: str
             dispatcher.utter_message(text=render("matter_materials_unknown", matter=matter.name, unit=unit.name, phone=phone,
                                                  hotline=runtime.settings().service_hotline))
         return []
-    dispatcher.utter_message(text=cards.unit_card(UnitHit(unit, 1.0, (matter.name,) if matter else ()), aspects))
+    about = (matter.name,) if matter and "duties" not in aspects else ()
+    dispatcher.utter_message(text=cards.unit_card(UnitHit(unit, 1.0, about), aspects))
     return []
 
 

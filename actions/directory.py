@@ -12,7 +12,9 @@ from actions.answers import contact_answer, policy_answer, send_contact, send_fo
 from actions.common import entity, in_thread, user_text
 from bot import runtime
 from bot.directory import cards
-from bot.nlp.text import canonical_district, find_district, normalise
+from bot.directory.answers import ContactAnswer, same_kind_in, says_only_district
+from bot.directory.search import UnitHit
+from bot.nlp.text import canonical_district, find_district
 from bot.replies import render
 from bot.routing import asks_for_contact, names_policy
 
@@ -36,15 +38,8 @@ def chosen(text: str, choices: Optional[list[str]]) -> Optional[str]:
 async def continues_contact(tracker: Tracker, text: str) -> bool:
     """True when ``text`` only names a district while a contact question waits for one or was just
     answered: whatever the NLU made of it, the directory answers it."""
-    said = canonical_district(entity(tracker, "district")) or find_district(text)
-    waiting = tracker.get_slot("pending_query") or tracker.get_slot("contact_topic")
-    return bool(said and waiting) and await in_thread(lambda: _names_nothing_but(text, said))
-
-
-def _names_nothing_but(text: str, district: str) -> bool:
-    """True when ``text`` names a district and no matter, unit or person."""
-    index = runtime.directory_index()
-    return not index.matters_named(text) and not index.units_named(text) and len(normalise(text)) <= len(district) + 2
+    waiting = tracker.get_slot("pending_query") or tracker.get_slot("contact_topic") or tracker.get_slot("contact_unit")
+    return bool(waiting) and await in_thread(lambda: says_only_district(runtime.directory_index(), text)) is not None
 
 
 class ActionFindContact(Action):
@@ -58,16 +53,21 @@ class ActionFindContact(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         pending = tracker.get_slot("pending_query")
         remembered = tracker.get_slot("district")
-        said_district = canonical_district(entity(tracker, "district")) or find_district(text)
-        topic = tracker.get_slot("contact_topic")
-        only_district = bool(said_district) and await in_thread(lambda: _names_nothing_but(text, said_district))
-        if pending and (intent == "inform" or only_district):
+        index = await in_thread(runtime.directory_index)
+        only_district = await in_thread(lambda: says_only_district(index, text))
+        said_district = only_district or canonical_district(entity(tracker, "district")) or find_district(text)
+        topic, last_unit = tracker.get_slot("contact_topic"), tracker.get_slot("contact_unit")
+        if pending and only_district:  # the answer to "请问您在哪个区县" (whatever else it says)
+            text = f"{pending} {only_district}"
+        elif pending and intent == "inform":
             text = f"{pending} {chosen(text, tracker.get_slot('pending_choices')) or text}"
         elif only_district and topic:  # "沈北" after an answer about a matter: that district's unit for it
-            text = f"{topic} {said_district}"
+            text = f"{topic} {only_district}"
+        elif only_district and (local := same_kind_in(index, _unit_id(last_unit), only_district)):
+            return send_contact(dispatcher, ContactAnswer("unit", only_district, hit=UnitHit(local, 1.0)), text, remembered)
         elif only_district:
-            dispatcher.utter_message(text=render("district_noted", district=said_district))
-            return [SlotSet("district", said_district)]
+            dispatcher.utter_message(text=render("district_noted", district=only_district))
+            return [SlotSet("district", only_district)]
         else:
             follow = await in_thread(lambda: send_follow_up(dispatcher, tracker, text))
             if follow is not None:
@@ -87,6 +87,10 @@ class ActionFindContact(Action):
             dispatcher.utter_message(text=render("ask_rephrase"))
             return []
         return send_contact(dispatcher, answer, text, remembered)
+
+
+def _unit_id(value: Any) -> Optional[int]:
+    return int(value) if str(value or "").isdigit() else None
 
 
 class ActionFindNearby(Action):

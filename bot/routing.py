@@ -34,13 +34,45 @@ _ASKING = re.compile(r"我要|我想|想要|请问|怎么|咋|去哪|往哪|在�
                      r"投诉|举报|反映|反应|打什么电话|电话|办理|办|一下|啊|呢|吗|呀|吧|的|了|儿")
 # Intents that start a form; a question where to take a matter must not start one.
 FORM_INTENTS = ("complain", "register_enterprise", "rate_service")
+# What each form's intent needs to be said for the form to start.
+_FORM_WORDS = {
+    "complain": re.compile(r"投诉|举报|反映|告|曝光|态度|差|慢|不|没|太|气|难|烂|坑|骂|凶|冲|横|推|拖|跑|乱|骗"),
+    "rate_service": re.compile(r"评价|评分|打分|打个分|星|好评|差评|点赞|表扬|满意|评个"),
+    "register_enterprise": re.compile(r"注册|绑定|认证|实名|入驻|登记|企业信息|公司信息|修改"),
+}
+# Intents the NLU gives to short messages that, when they name a unit, a cadre or a matter, ask about it
+# ("惠天热电客服电话", "陈雅峰是干啥的", "工程审批大厅鲁颖").
+SMALL_TALK_INTENTS = ("human_handoff", "find_nearby", "help", "bot_challenge", "greet", "goodbye", "thank", "out_of_scope")
+_HANDOFF = re.compile(r"人工|真人|转接|接线|坐席")
+_NEARBY = re.compile(r"最近|附近|离我|周边|就近|近点|近一点")
+# A follow-up about the unit just given ("周末能办不", "那电话呢", "网址发一下").
+_FOLLOW_UP = re.compile(r"几点|下班|上班|周末|周六|周日|礼拜|中午|午休|电话|号码|地址|网站|网址|官网|网上办|管啥|管些啥|"
+                        r"干啥的|材料|带啥|要带|再发|再说一遍|没看着|没看到")
+MAX_FOLLOW_UP = 20
 
 
-def routed_intent(text: str, intent: str) -> "str | None":
-    """``find_contact`` when a form's intent was read from a question that asks where to take a matter
-    ("拖欠工资去哪投诉", "楼下厂子冒黑烟往哪举报", "公司换法人了变更登记去哪办", "这事归哪管") and says nothing
-    of how a window or cadre served the user; None when the NLU's intent stands."""
-    if intent not in FORM_INTENTS or not asks_for_contact(text) or _CONDUCT.search(text):
+def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" = frozenset()) -> "str | None":
+    """``find_contact`` when the NLU's intent would answer the wrong question; None when it stands.
+
+    - A form's intent read from a question that asks where to take a matter ("拖欠工资去哪投诉",
+      "楼下厂子冒黑烟往哪举报", "公司换法人了变更登记去哪办") and says nothing of how a window or cadre
+      served the user; or from a message without the words the form is about that names a unit,
+      a cadre or a matter ("大东区税务局的张丽 窗口负责人" is no rating).
+    - Small talk's intents for a message that names a unit, a cadre or a matter (``mentions``, what
+      the NLU found), unless it asks for a person ("转人工") or the nearest hall; and for a short
+      follow-up about the unit just given.
+    """
+    if intent in FORM_INTENTS:
+        if asks_for_contact(text) and not _CONDUCT.search(text):
+            rest = _ASKING.sub("", re.sub(r"[^\u4e00-\u9fffA-Za-z0-9]", "", text))
+            if len(rest) >= 2:
+                return "find_contact"
+        if mentions and not _FORM_WORDS[intent].search(text):
+            return "find_contact"
         return None
-    rest = _ASKING.sub("", re.sub(r"[^\u4e00-\u9fffA-Za-z0-9]", "", text))
-    return "find_contact" if len(rest) >= 2 else None
+    if intent in SMALL_TALK_INTENTS:
+        if intent == "human_handoff" and _HANDOFF.search(text) or intent == "find_nearby" and _NEARBY.search(text):
+            return None
+        if mentions or len(text) <= MAX_FOLLOW_UP and _FOLLOW_UP.search(text):
+            return "find_contact"
+    return None

@@ -32,7 +32,6 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-CARD = re.compile(r"【([^】]+)】")
 PHONE = re.compile(r"\d{3,4}-?\d{7,8}|\b\d{5}\b")
 NOT_FOUND = ("没有找到", "没有理解", "换个说法")
 HALL_KINDS = {"01": "CENTER", "02": "REG", "03": "HPF", "04": "SI", "05": "MEDSVC", "06": "EXIT",
@@ -119,20 +118,33 @@ def judge(item: dict[str, Any], replies: list[str], loop: str, units: dict[str, 
     if expect == "complaint":
         outcome.top1 = outcome.top3 = loop == "complaint_form"
         return outcome
-    named = [m.group(1) for m in CARD.finditer(reply)]
     if expect == "cadre":
         person = item.get("person", "")
         outcome.top1 = outcome.top3 = f"服务名片】{person}" in reply and bool(PHONE.search(reply))
-        outcome.not_found = not named and any(w in reply for w in NOT_FOUND)
+        outcome.not_found = "【" not in reply and any(w in reply for w in NOT_FOUND)
         return outcome
-    found = [units[n] for n in named if n in units]
-    found += [u for n, u in units.items() if n in reply and u not in found and n not in named]  # lists
+    found = units_in(reply, units)
     outcome.units = [u.name for u in found]
     right = [_is_right(item, u) for u in found[:3]]
     outcome.top1 = bool(right and right[0]) and bool(PHONE.search(reply))
     outcome.top3 = any(right)
     outcome.not_found = not found and any(w in reply for w in NOT_FOUND)
     return outcome
+
+
+def units_in(reply: str, units: dict[str, UnitInfo]) -> list[UnitInfo]:
+    """The units a reply names (cards and lists), in the order they appear; a name inside a longer one
+    at the same place counts once."""
+    spans = sorted(((m.start(), -len(name), name) for name in units for m in re.finditer(re.escape(name), reply)))
+    found: list[UnitInfo] = []
+    end = -1
+    for start, negative_length, name in spans:
+        if start < end:
+            continue  # inside a longer name already taken
+        end = start - negative_length
+        if units[name] not in found:
+            found.append(units[name])
+    return found
 
 
 def _is_right(item: dict[str, Any], unit: UnitInfo) -> bool:

@@ -1,9 +1,12 @@
-"""An NLU component that keeps questions about where to take a matter out of the forms.
+"""An NLU component that sends questions about the directory to ``find_contact`` whatever DIET said.
 
-It runs after DIET: when the intent would start a form (complaint, enterprise registration, rating)
-but the message asks where to go with a matter and says nothing of how a window served the user,
-the intent becomes ``find_contact`` (the rule is ``bot.routing.routed_intent``). The NLU's own
-ranking is kept below it, so the fallback and the logs still show what DIET thought.
+It runs after DIET: a form's intent (complaint, enterprise registration, rating) read from a question
+that asks where to take a matter, or small talk's intents (human handoff, nearest hall, help, …) for a
+message that names a unit, a cadre or a matter, become ``find_contact`` (the rules are
+``bot.routing.routed_intent``). A message names the directory when DIET found a unit, person or
+service_item entity, or one of its jieba tokens is a name of the directory's (read from the database
+when the model is loaded, so new names count without retraining). DIET's ranking is kept below the
+new intent, so the logs still show what it thought.
 """
 from __future__ import annotations
 
@@ -13,25 +16,46 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.routing import routed_intent
 
+DIRECTORY_ENTITIES = ("unit", "person", "service_item")
+
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class IntentRouter(GraphComponent):
-    """Turns a form intent into find_contact for "where do I take this" questions."""
+    """Turns an intent into find_contact for messages about the directory."""
+
+    def __init__(self, names: frozenset[str], people: frozenset[str]) -> None:
+        self.names, self.people = names, people
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "IntentRouter":
-        return cls()
+        from bot import runtime
+        from bot.db import session_scope
+        from bot.nlp.lookups import directory_names
+
+        with session_scope(runtime.sessions()) as session:
+            names, people = directory_names(session)
+        return cls(names, people)
+
+    def mentions(self, message: Message) -> set[str]:
+        found = {e.get("entity") for e in message.get(ENTITIES) or [] if e.get("entity") in DIRECTORY_ENTITIES}
+        tokens = {t.text for t in message.get(TOKENS_NAMES[TEXT]) or []}
+        if tokens & self.names:
+            found.add("name")
+        if tokens & self.people:
+            found.add("person")
+        return found
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = message.get(INTENT) or {}
-            routed = routed_intent(message.get(TEXT) or "", intent.get("name") or "")
+            routed = routed_intent(message.get(TEXT) or "", intent.get("name") or "", self.mentions(message))
             if routed:
                 confidence = float(intent.get("confidence") or 1.0)
                 message.set(INTENT, {"name": routed, "confidence": confidence}, add_to_output=True)

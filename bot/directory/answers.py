@@ -11,30 +11,40 @@ from bot.directory.search import (
     BundleEntry, CadreEntry, DirectoryIndex, MatterEntry, UnitEntry, UnitHit,
     cadres_of_unit, candidate_names, find_cadres,
 )
-from bot.nlp.text import canonical_district, find_district, normalise
+from bot.nlp.text import DISTRICT_FORMS, bigrams, canonical_district, find_district, normalise
 
 # Words that say what the user asks for, not what about: removed before ranking.
 _NOISE = re.compile(
     "请问|麻烦|你好|您好|我想|我要|想问|问一下|咨询|一下|帮我|帮忙|查查|查一下|找谁|找哪个|哪个部门|什么部门|"
     "哪个单位|哪个窗口|联系方式|电话号码|电话|号码|多少|地址|在哪里|在哪儿|在哪|哪里|几点|上班时间|"
     "办公时间|时间|网址|网站|负责人|负责|干什么|什么|怎么办|怎么|咋整|咋办|上哪儿|上哪|去哪|要办|办理|"
-    "需要|应该|可以|能不能|是不是|谁|的|了|吗|呢|啊|呀|吧|嗯|那个|就是"
+    "需要|应该|可以|能不能|是不是|谁|的|了|吗|呢|啊|呀|吧|嗯|哦|呃|额|诶|哎|这个|那个|这些|那些|就是"
 )
-_ASK_WHO = re.compile("谁|哪位|找人|工作人员|经办人")
+_ASK_WHO = re.compile("哪位|找人|工作人员|经办人|具体谁|谁负责")
 ASPECTS = {"website": re.compile("网址|网站|官网"), "duties": re.compile("负责|职能|管什么|干什么|职责")}
 # What a follow-up about the unit just given asks ("几点下班", "电话多少来着", "要带啥材料").
 FOLLOW_UPS = {
-    "hours": re.compile("几点|下班|上班|时间|周六|周日|周末|礼拜|中午|开门|关门"),
-    "phone": re.compile("电话|号码|再说一遍|来着|多少号"),
+    "hours": re.compile("几点|下班|上班|时间|周六|周日|周末|礼拜|中午|午休|休息|开门|关门"),
+    "phone": re.compile("电话|号码|来着|多少号"),
     "address": re.compile("地址|在哪|哪儿|怎么走|怎么去|咋走|位置"),
     "materials": re.compile("材料|带啥|带什么|要带|准备啥|准备什么|证件"),
+    "website": ASPECTS["website"].pattern + "|网上办|网上能办",
+    "duties": ASPECTS["duties"].pattern + "|管啥|管些啥|干啥的",
+    "card": re.compile("再发|再说|再来一遍|没看着|没看到|没看清"),
 }
-MAX_FOLLOW_UP = 16  # characters: a longer message is a question of its own
+FOLLOW_UPS = {name: re.compile(rx) if isinstance(rx, str) else rx for name, rx in FOLLOW_UPS.items()}
+MAX_FOLLOW_UP = 20  # characters: a longer message is a question of its own
+# What people add to a district when they answer "which district" ("房子在和平区", "单位在皇姑那块儿").
+_DISTRICT_FILLER = re.compile("我们|我|咱们|咱|房子|项目|单位|公司|孩子|户口|老家|家|住|在|是|的|呢|那边|这边|那块儿|那块|"
+                              "这块儿|这块|那儿|这儿|附近|县城|城区|市区|那个|这个|呀|啊|吧|了|嗯|哦|就|区里")
+_DISTRICT_FORMS_RE = re.compile("|".join(sorted(map(re.escape, DISTRICT_FORMS), key=len, reverse=True)))
 MIN_COVERAGE = 0.5  # a unit that explains less of the question than this is a guess, not an answer
 SURE_WORDING = 0.6  # a catalogue matter whose wording explains this much of the question is the answer
 CLOSE_WORDING = 0.34  # ... this much: one of a few likely matters, offered as a short list
+GUESS_WORDING = 0.2  # ... this much: named as the most likely one, with the hotline; less is no answer
 # A report about someone else (noise, smoke, fake goods, unpaid wages): never a bundle for opening a shop.
-_REPORT = re.compile("举报|投诉|扰民|油烟|噪音|噪声|污染|冒烟|黑烟|异味|维权|乱收费|欠薪|拖欠|不给钱|太吵|太大")
+_REPORT = re.compile("举报|投诉|扰民|油烟|噪音|噪声|污染|冒烟|黑烟|异味|维权|乱收费|欠薪|拖欠|不给钱|太吵|太大|"
+                     "跑路|不退|退钱|退费|倒闭|涉黄|坑人|弄坏|骗")
 
 
 @dataclass
@@ -107,7 +117,7 @@ def answer_contact(
     bundles = [] if _REPORT.search(full) else index.bundles_named(full)
     ranked = index.rank_matters(full, query)
     if bundles and bundles[0][1] > index.longest_matter_form(full):
-        asked = [m.id for m, _, named in ranked if named]
+        asked = [m.id for m, cover, named in ranked if named or cover >= CLOSE_WORDING]
         return answer_bundle(index, bundles[0][0], district, aspects, asked)
     if ranked and (ranked[0][2] or ranked[0][1] >= SURE_WORDING):
         return answer_matter(index, ranked[0][0], query, district, aspects)
@@ -121,7 +131,7 @@ def answer_contact(
         return ContactAnswer("choose", district, alternatives=[o for o in options if o], aspects=aspects)
     if likely:
         return answer_matter(index, likely[0], query, district, aspects)
-    guess = _first_hit(index, ranked[0][0], district) if ranked and ranked[0][1] > 0 else (hits[0] if hits else None)
+    guess = _first_hit(index, ranked[0][0], district) if ranked and ranked[0][1] >= GUESS_WORDING else None
     if guess is not None:
         return ContactAnswer("unsure", district, hit=guess, aspects=aspects)
     return ContactAnswer("not_found", district, aspects=aspects)
@@ -156,7 +166,8 @@ def answer_bundle(index: DirectoryIndex, bundle: BundleEntry, district: Optional
     """What a bundle needs, each matter with its unit for ``district``; before the district is known, the
     city's units, and the district is asked for in the same reply when any matter is the district's.
     The matters the question names (``asked``) come first: "孩子出生了上户口去哪" is about the 户口."""
-    matters = [index.matter(mid) for mid in sorted(bundle.matter_ids, key=lambda mid: mid not in asked)]
+    order = {mid: n for n, mid in enumerate(asked)}
+    matters = [index.matter(mid) for mid in sorted(bundle.matter_ids, key=lambda mid: order.get(mid, len(order)))]
     wanted = not district and any(m.per_district for m in matters)
     steps = [(m, units[0]) for m in matters for units in [index.units_for(m, district)] if units]
     if not steps:
@@ -186,10 +197,31 @@ def follow_up(
         return None
     aspects = {name for name, rx in FOLLOW_UPS.items() if rx.search(text)}
     corrected = index.corrected(text)
-    if not aspects or find_district(corrected) or index.units_named(corrected) or index.longest_matter_form(corrected) \
-            or index.bundles_named(corrected):
+    if not aspects or find_district(corrected) or index.units_named(corrected):
+        return None
+    brings = "materials" in aspects and "带" in text  # "要带户口本不": a document named is no new matter
+    if not brings and (index.longest_matter_form(corrected) or index.bundles_named(corrected)):
         return None
     return index.unit(unit_id), index.matter_by_name(topic), aspects
+
+
+def says_only_district(index: DirectoryIndex, text: str) -> Optional[str]:
+    """The district ``text`` gives when it says nothing else ("浑南", "房子在和平区", "新城子那边")."""
+    corrected = index.corrected(text)
+    district = find_district(corrected)
+    if district is None or index.units_named(corrected):
+        return None
+    rest = _DISTRICT_FILLER.sub("", normalise(_DISTRICT_FORMS_RE.sub("", corrected)))
+    return district if len(rest) <= 1 else None
+
+
+def same_kind_in(index: DirectoryIndex, unit_id: Optional[int], district: str) -> Optional[UnitEntry]:
+    """The unit of the same kind as ``unit_id`` in ``district`` ("市场监管局电话" → "浑南区的")."""
+    if unit_id is None or not index.has_unit(unit_id):
+        return None
+    unit = index.unit(unit_id)
+    return next((u for u in index.units_of_kind(unit.kind) if u.district == district and u.level != "street"), None) \
+        if unit.kind else None
 
 
 def _answer_person(
@@ -210,6 +242,11 @@ def _answer_person(
         cadres = [c for c in cadres if c.unit.id in ids] or cadres
     if district and len(cadres) > 1:
         cadres = [c for c in cadres if c.unit.district == district] or cadres
+    if len(cadres) > 1:  # "王立飞副主任", "谷佳莹 残联那个": the position or the unit the text names
+        grams = set(bigrams(normalise(text)))
+        fit = [len(grams & set(bigrams(normalise(f"{c.position} {' '.join(c.unit.names)}")))) for c in cadres]
+        if max(fit) > 0 and fit.count(max(fit)) == 1:
+            cadres = [cadres[fit.index(max(fit))]]
     kind = "cadre" if len({c.unit.id for c in cadres}) == 1 else "ask_unit"
     return ContactAnswer(kind, district, cadres=cadres if kind == "ask_unit" else cadres[:1], person=cadres[0].name)
 

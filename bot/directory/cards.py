@@ -29,7 +29,7 @@ def unit_card(hit: UnitHit, aspects: Iterable[str] = ()) -> str:
 
 
 def bundle_steps(steps: Sequence[tuple[MatterEntry, UnitEntry]], limit: int = 6) -> str:
-    """A bundle's matters, those of one unit on one line: "1. 营业执照、食品经营许可 → 单位 电话"."""
+    """A bundle's matters, those of one unit together: "1. 营业执照办理、食品经营许可\n   单位，电话 …"."""
     lines: list[tuple[list[str], UnitEntry]] = []
     for matter, unit in steps:
         same = next((line for line in lines if line[1].id == unit.id), None)
@@ -38,7 +38,7 @@ def bundle_steps(steps: Sequence[tuple[MatterEntry, UnitEntry]], limit: int = 6)
         else:
             lines.append(([matter.name], unit))
     return "\n".join(
-        f"{i}. {'、'.join(names)} → {unit.name} {unit.phones[0] if unit.phones else ''}".rstrip()
+        f"{i}. {'、'.join(names)}\n   {unit.name}" + (f"，电话 {unit.phones[0]}" if unit.phones else "")
         for i, (names, unit) in enumerate(lines[:limit], 1)
     )
 

@@ -123,6 +123,8 @@ class DirectoryIndex:
     _bm25: dict[str, BM25] = field(init=False, repr=False)
     _matter_bm25: BM25 = field(init=False, repr=False)
     _matter_words: list[set[str]] = field(init=False, repr=False)
+    _gram_weight: dict[str, float] = field(init=False, repr=False)  # idf of a bigram among the matters' words
+    _unseen_weight: float = field(init=False, repr=False)
     _names: list[tuple[str, UnitEntry]] = field(init=False, repr=False)
     _name_postings: dict[str, list[int]] = field(init=False, repr=False)  # bigram -> indexes into _names
     _matter_forms: list[tuple[str, MatterEntry]] = field(init=False, repr=False)
@@ -157,6 +159,10 @@ class DirectoryIndex:
         ]
         self._matter_bm25 = BM25(matter_docs)
         self._matter_words = [set(bigrams(normalise(" ".join((*m.forms, *m.examples))))) for m in self.matters]
+        word_df = Counter(g for grams in self._matter_words for g in grams)
+        unseen = math.log(len(self.matters) + 1) + 1
+        self._gram_weight = {g: math.log((len(self.matters) + 1) / (df + 1)) + 1 for g, df in word_df.items()}
+        self._unseen_weight = unseen
         self._names = sorted(
             ((normalise(n), u) for u in self.units for n in u.names if len(normalise(n)) >= 2),
             key=lambda p: -len(p[0]),
@@ -231,6 +237,9 @@ class DirectoryIndex:
         found = next((m for m in self.matters if m.name == name), None)
         bundle = next((b for b in self.bundles if b.name == name), None) if found is None else None
         return self._matter_by_id[bundle.matter_ids[0]] if bundle and bundle.matter_ids else found
+
+    def units_of_kind(self, kind: str) -> list[UnitEntry]:
+        return list(self._by_kind.get(kind, ()))
 
     def has_unit(self, unit_id: int) -> bool:
         return unit_id in self._by_id
@@ -337,11 +346,14 @@ class DirectoryIndex:
         """The matters ``text`` may be about, best first: (matter, wording, named).
 
         ``wording`` is the share of the bigrams of ``query`` (the question without its asking words)
-        that the matter's names and examples explain; ``named`` says a name or synonym of the matter
+        that the matter's names and examples explain, each bigram weighted by how rare it is among the
+        matters (管理, 办理 say little; a bigram no matter has, such as 火星, weighs most); ``named`` says a name or synonym of the matter
         is in ``text``. A named matter is preferred unless another explains the question clearly
         better: "社保转到外地开转移单" names 社保 (paying contributions), but speaks of a transfer.
         """
         grams = set(bigrams(normalise(query)))
+        weight = {g: self._gram_weight.get(g, self._unseen_weight) for g in grams}
+        total = sum(weight.values())
         named = {m.id: len(form) for m, form in self._named_with_form(text)}
         candidates = {self.matters[doc].id for doc, _ in sorted(
             self._matter_bm25.scores(self._tokens(query)).items(), key=lambda p: -p[1])[: limit * 2]}
@@ -349,7 +361,7 @@ class DirectoryIndex:
         ranked = []
         for mid in candidates:
             matter = self._matter_by_id[mid]
-            cover = len(grams & self._matter_words[self._matter_position[mid]]) / len(grams) if grams else 0.0
+            cover = sum(weight[g] for g in grams & self._matter_words[self._matter_position[mid]]) / total if total else 0.0
             score = cover + (0.25 + min(named[mid], 6) / 50 if mid in named else 0.0)
             ranked.append((score, mid in named, cover, matter))
         ranked.sort(key=lambda r: (-r[0], r[3].id))

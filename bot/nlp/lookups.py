@@ -6,7 +6,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.directory import Matter, Unit
+from bot.db.directory import Bundle, Cadre, Matter, Unit
 from bot.db.policies import Policy
 from bot.nlp.text import DISTRICT_FORMS
 
@@ -43,3 +43,13 @@ def write_lookups(session: Session, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(lines), encoding="utf-8")
     return path
+
+
+def directory_names(session: Session) -> tuple[frozenset[str], frozenset[str]]:
+    """(names of units, matters and bundles; names of cadres): what says a message is about the directory."""
+    tables = lookup_tables(session)
+    forms = set(tables["unit"]) | set(tables["service_item"])
+    for name, aliases in session.execute(select(Bundle.name, Bundle.aliases)):
+        forms.update([name, *(aliases or [])])
+    people = frozenset(session.scalars(select(Cadre.name).distinct()))
+    return frozenset(f for f in forms if len(f) >= 2), people

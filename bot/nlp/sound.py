@@ -5,8 +5,9 @@ or spelled the right word; the characters differ, the syllables do not (or only 
 them: zh/z, ch/c, sh/s, in/ing, en/eng, an/ang). ``SoundIndex.correct`` replaces a span whose
 syllables are those of a known word (a unit's name, a matter, a district) when the span shares
 most of its characters with the word (pinyin letters count as said) and is not itself an ordinary
-word (jieba's dictionary), so that "事业单位" never becomes "失业单位". Characters with several
-readings (囤: dun, tun) match by any of them.
+word (jieba's dictionary), so that "事业单位" never becomes "失业单位"; a two-character span must also
+not cut one of the text's words, so that "这个水费" keeps its 水费 (个水 sounds like 个税). Characters with several
+readings (囤: dun, tun) match by any of them in spans of three or more characters.
 """
 from __future__ import annotations
 
@@ -130,11 +131,14 @@ class SoundIndex:
                 return length, span  # already right: keep it whole so that its parts are not "corrected"
             differ, word = min((_differences(span_tokens, text, w), w) for w in same)
             said = all(t.latin for t in span_tokens)
-            if said or differ <= max(1, length // 3) and not self._is_word(span):
+            if said or differ <= max(1, length // 3) and not self._is_word(span) and \
+                    (length > 2 or _on_word_boundaries(text, span_tokens[0].start, span_tokens[-1].end)):
                 return length, word
         return None
 
     def _homophones(self, span_tokens: list[_Token]) -> list[str]:
+        if len(span_tokens) < 3:  # a short span by its usual readings only: 找 is also read hua (火化)
+            return self._words.get(tuple(t.readings[0] for t in span_tokens), [])
         found: list[str] = []
         for key in itertools.islice(itertools.product(*(t.readings for t in span_tokens)), MAX_READINGS):
             found += self._words.get(key, [])
@@ -142,6 +146,14 @@ class SoundIndex:
 
     def _is_word(self, span: str) -> bool:
         return span in self._known or jieba.dt.FREQ.get(span, 0) >= COMMON_WORD_FREQ
+
+
+def _on_word_boundaries(text: str, start: int, end: int) -> bool:
+    """True when no word of ``text`` (jieba) straddles ``start`` or ``end``: "这个水费" holds no 个税."""
+    cuts = {0}
+    for word, _begin, finish in jieba.dt.tokenize(text):
+        cuts.add(finish)
+    return start in cuts and end in cuts
 
 
 def _whole_runs(tokens: list[_Token], i: int, length: int) -> bool:

@@ -13,6 +13,12 @@ for _full in DISTRICTS:
     _short = re.sub(r"(新区|区|市|县)$", "", _full)
     DISTRICT_FORMS.setdefault(_short, _full)
 DISTRICT_FORMS["沈北"] = "沈北新区"
+# Former names people still use: 东陵区 became 浑南区 (2014), 新城子区 沈北新区 (2006), 辽中县 辽中区
+# (2016); the economic and technological development zone (经开区) lies in 铁西区.
+DISTRICT_FORMS.update({
+    "东陵区": "浑南区", "浑南新区": "浑南区", "新城子区": "沈北新区", "新城子": "沈北新区", "辽中县": "辽中区",
+    "经开区": "铁西区", "经济技术开发区": "铁西区", "铁西新区": "铁西区",
+})
 _DISTRICT_RE = re.compile("|".join(sorted(map(re.escape, DISTRICT_FORMS), key=len, reverse=True)))
 
 _KEEP = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")

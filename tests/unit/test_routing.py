@@ -40,3 +40,32 @@ def test_where_to_take_a_matter_is_no_form(text: str) -> None:
 ])
 def test_complaints_about_a_window_keep_their_intent(text: str, intent: str) -> None:
     assert routed_intent(text, intent) is None
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("惠天热电客服电话", "human_handoff"),
+    ("工程审批大厅鲁颖", "find_nearby"),
+    ("陈雅峰是干啥的", "bot_challenge"),
+    ("大东区税务局的张丽 窗口负责人", "rate_service"),
+    ("关海梅 燃气公司的", "register_enterprise"),
+])
+def test_a_message_naming_the_directory_asks_about_it(text: str, intent: str) -> None:
+    assert routed_intent(text, intent, {"person"}) == "find_contact"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("转人工", "human_handoff"),
+    ("我要找人工客服 税务局的事", "human_handoff"),
+    ("离我最近的政务服务中心在哪", "find_nearby"),
+    ("给沈河区税务局打五星", "rate_service"),
+    ("投诉沈河区税务局", "complain"),
+    ("你是谁", "bot_challenge"),
+])
+def test_what_the_intent_is_for_stays(text: str, intent: str) -> None:
+    mentions = {"unit"} if "局" in text or "中心" in text else set()
+    assert routed_intent(text, intent, mentions) is None
+
+
+@pytest.mark.parametrize("text", ["周末能办不", "那电话呢 我先打个问问", "网址发一下"])
+def test_a_short_follow_up_goes_to_the_directory(text: str) -> None:
+    assert routed_intent(text, "help") == "find_contact"

@@ -31,15 +31,50 @@ def slot(events: list[dict[str, Any]], name: str) -> Any:
     return next((e["value"] for e in events if e.get("event") == "slot" and e["name"] == name), "unset")
 
 
-def test_per_district_matter_asks_district_and_keeps_the_question(app_env) -> None:
-    text, _, events = run(ActionFindContact(), tracker("开饭店要办什么证找谁"))
-    assert "请问您在哪个区县" in text
-    assert slot(events, "pending_query") == "开饭店要办什么证找谁"
-    text, messages, events = run(ActionFindContact(), tracker(
+def test_per_district_matter_answers_the_city_and_asks_the_district(app_env) -> None:
+    text, _, events = run(ActionFindContact(), tracker("营业执照在哪办"))
+    assert "【沈阳市市场监督管理局】" in text and "哪个区县" in text
+    assert slot(events, "pending_query") == "营业执照办理"
+    text, _, events = run(ActionFindContact(), tracker(
         "浑南的", intent="inform", entities=[{"entity": "district", "value": "浑南区"}],
-        slots={"pending_query": "开饭店要办什么证找谁"}))
-    assert "浑南区" in text and "电话" in text
+        slots={"pending_query": "营业执照办理"}))
+    assert "【浑南区市场监督管理局】" in text and "电话" in text
     assert slot(events, "district") == "浑南区" and slot(events, "pending_query") is None
+
+
+def test_a_bundle_lists_what_to_get_and_where_then_the_district_s_units(app_env) -> None:
+    text, _, events = run(ActionFindContact(), tracker("开饭店要办什么证找谁"))
+    assert "开办餐饮店一件事" in text and "食品经营许可" in text and "哪个区县" in text
+    text, _, _ = run(ActionFindContact(), tracker(
+        "铁西", intent="inform", slots={"pending_query": slot(events, "pending_query")}))
+    assert "铁西区市场监督管理局" in text and "哪个区县" not in text
+
+
+def test_a_district_after_a_city_answer_keeps_the_topic(app_env) -> None:
+    text, _, events = run(ActionFindContact(), tracker("公积金提取去哪办"))
+    assert "住房公积金" in text and slot(events, "contact_topic") == "公积金提取"
+    text, _, _ = run(ActionFindContact(), tracker("沈北", intent="inform", slots={"contact_topic": "公积金提取"}))
+    assert "住房公积金" in text and "请问您要办什么事" not in text
+
+
+def test_follow_ups_are_about_the_unit_just_given(app_env) -> None:
+    _, _, events = run(ActionFindContact(), tracker("浑南区办营业执照"))
+    slots = {"contact_unit": slot(events, "contact_unit"), "contact_topic": slot(events, "contact_topic")}
+    text, _, _ = run(ActionFindContact(), tracker("几点下班", slots=slots))
+    assert "浑南区市场监督管理局" in text and "办公时间" in text
+    text, _, _ = run(ActionFindContact(), tracker("需要带啥材料", slots=slots))
+    assert "营业执照办理" in text and "浑南区市场监督管理局" in text
+
+
+def test_a_known_district_keeps_other_districts_out_of_the_alternatives(app_env) -> None:
+    text, _, _ = run(ActionFindContact(), tracker("铁西区办身份证", slots={"district": "铁西区"}))
+    others = [d for d in ("和平区", "沈河区", "浑南区", "大东区") if d in text]
+    assert "铁西" in text and not others
+
+
+def test_a_typed_district_is_no_person(app_env) -> None:
+    text, _, _ = run(ActionFindContact(), tracker("于红区市场监管局电话"))
+    assert "【于洪区市场监督管理局】" in text and "服务名片" not in text
 
 
 def test_remembered_district_is_used(app_env) -> None:
@@ -64,9 +99,9 @@ def test_unknown_person_and_unknown_unit(app_env) -> None:
     assert "没有找到与您的问题对应的单位" in text and "12345" in text
 
 
-def test_colloquial_matter_with_inserted_words(app_env) -> None:
+def test_colloquial_business_with_inserted_words(app_env) -> None:
     text, _, _ = run(ActionFindContact(), tracker("你好，想开个小饭店要去哪办证"))
-    assert "请问您在哪个区县" in text
+    assert "开办餐饮店一件事" in text
 
 
 def test_bare_district_is_remembered_not_searched(app_env) -> None:

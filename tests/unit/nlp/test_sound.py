@@ -5,7 +5,7 @@ import pytest
 
 from bot.nlp.sound import SoundIndex
 
-WORDS = ["沈河区", "于洪区", "皇姑区", "浑南区", "税务局", "水务局", "社保卡", "公积金中心", "车管所", "失业金",
+WORDS = ["个税", "沈河区", "于洪区", "皇姑区", "浑南区", "税务局", "水务局", "社保卡", "公积金中心", "车管所", "失业金",
          "市场监督管理局", "苏家屯区", "新民市", "公积金"]
 
 
@@ -40,6 +40,8 @@ def test_homophones_go_to_the_word_sharing_most_characters(sound: SoundIndex) ->
     "事业单位招聘",  # 事业 is a word of its own, not a typo of 失业
     "沈阳市市场监督管理局电话",  # already right
     "帮我订张机票",
+    "这个水费咋交",  # 个水 sounds like 个税, but 这个 and 水费 are words of their own
+    "开个水果店",
     "",
 ])
 def test_ordinary_words_and_right_names_are_left_alone(sound: SoundIndex, text: str) -> None:
