@@ -44,9 +44,10 @@ def send_contact(dispatcher: CollectingDispatcher, answer: ContactAnswer, text: 
         dispatcher.utter_message(text=cards.unit_card(answer.hit, answer.aspects))
         if answer.matter and answer.matter.level == "city" and answer.district:
             dispatcher.utter_message(text=render("city_level", matter=answer.matter.name))
-        if answer.district_wanted and answer.matter:
-            dispatcher.utter_message(text=render("district_wanted", matter=answer.matter.name))
-            events[0] = SlotSet("pending_query", answer.matter.name)
+        if answer.district_wanted and answer.topic:
+            key = "district_wanted" if answer.matter else "district_units"
+            dispatcher.utter_message(text=render(key, matter=answer.topic))
+            events[0] = SlotSet("pending_query", answer.topic)
         elif answer.alternatives:
             choices = cards.short_list([h.unit for h in answer.alternatives])
             dispatcher.utter_message(text=render("contact_alternatives", choices=choices))
@@ -66,8 +67,9 @@ def send_contact(dispatcher: CollectingDispatcher, answer: ContactAnswer, text: 
         cadre = answer.cadres[0]
         news = cards.cadre_news(cadre, runtime.settings().public_url)
         dispatcher.utter_message(text=cards.cadre_card(cadre), json_message={"news": news})
-    elif answer.kind == "ask_district" and (answer.matter or answer.bundle):
-        dispatcher.utter_message(text=render("ask_district", matter=answer.topic))
+    elif answer.kind == "ask_district" and answer.topic:
+        key = "ask_district" if answer.matter or answer.bundle else "ask_district_units"
+        dispatcher.utter_message(text=render(key, matter=answer.topic))
         events[0] = SlotSet("pending_query", answer.topic)
     elif answer.kind == "ask_unit":
         choices = answer.cadres[:6]

@@ -234,6 +234,8 @@ class ActionRecommendPolicy(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = user_text(tracker)
+        if await continues_contact(tracker, text):  # "我们在经开区" answers "which district", not "what fits us"
+            return await ActionFindContact().run(dispatcher, tracker, domain)
         categories = policy_categories(tracker, text)
         public_url = runtime.settings().public_url
         today = china_today()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 # "who handles it, where, which phone": the directory's questions
-_CONTACT = re.compile(r"找谁|找哪|哪个部门|哪个单位|哪个窗口|什么部门|谁管|归哪|哪管|哪办|哪里办|哪儿办|在哪|去哪|上哪|往哪|"
+_CONTACT = re.compile(r"找谁|找哪|哪个部门|哪个单位|哪个窗口|什么部门|谁管|归哪|哪管|哪办|哪里办|哪儿办|在哪|去哪|上哪|往哪|到哪|"
+                      r"举报哪|投诉哪|向哪|跟哪|"
                       r"电话|地址|几点|上班|下班|咋走|怎么走|怎么去")
 # "what does a policy give, to whom, on which terms": the policy library's questions
 _POLICY = re.compile(r"政策|补贴|补助|扶持|优惠|奖励|奖补|减免|缓缴|缓交|津贴|待遇|贴息|退税|费率|多少钱|标准|条件|额度|比例")
@@ -46,8 +47,8 @@ SMALL_TALK_INTENTS = ("human_handoff", "find_nearby", "help", "bot_challenge", "
 _HANDOFF = re.compile(r"人工|真人|转接|接线|坐席")
 _NEARBY = re.compile(r"最近|附近|离我|周边|就近|近点|近一点")
 # A follow-up about the unit just given ("周末能办不", "那电话呢", "网址发一下").
-_FOLLOW_UP = re.compile(r"几点|下班|上班|周末|周六|周日|礼拜|中午|午休|电话|号码|地址|网站|网址|官网|网上办|管啥|管些啥|"
-                        r"干啥的|材料|带啥|要带|再发|再说一遍|没看着|没看到")
+_FOLLOW_UP = re.compile(r"几点|下班|上班|营业时间|周末|周六|周日|礼拜|中午|午休|电话|号码|地址|在哪|网站|网址|官网|网上办|"
+                        r"管啥|管些啥|干啥的|材料|带啥|要带|再发|再说一遍|没看着|没看到")
 MAX_FOLLOW_UP = 20
 
 
@@ -58,21 +59,30 @@ def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" 
       "楼下厂子冒黑烟往哪举报", "公司换法人了变更登记去哪办") and says nothing of how a window or cadre
       served the user; or from a message without the words the form is about that names a unit,
       a cadre or a matter ("大东区税务局的张丽 窗口负责人" is no rating).
-    - Small talk's intents for a message that names a unit, a cadre or a matter (``mentions``, what
-      the NLU found), unless it asks for a person ("转人工") or the nearest hall; and for a short
-      follow-up about the unit just given.
+    - A complaint about a matter of someone else's ("工厂冒黑烟 我要举报") that names no unit or cadre
+      and nothing of how a window served the user.
+    - Small talk's intents for a message that names a unit, a cadre or a matter (``mentions``: what
+      the NLU found, "unit", "person", "matter" or "service_item"), unless it asks for a person
+      ("转人工") or the nearest hall; and for a short follow-up about the unit just given.
     """
     if intent in FORM_INTENTS:
         if asks_for_contact(text) and not _CONDUCT.search(text):
             rest = _ASKING.sub("", re.sub(r"[^\u4e00-\u9fffA-Za-z0-9]", "", text))
             if len(rest) >= 2:
                 return "find_contact"
-        if mentions and not _FORM_WORDS[intent].search(text):
+        if not _FORM_WORDS[intent].search(text) and (mentions or _is_follow_up(text)):
             return "find_contact"
+        if intent == "complain" and "matter" in mentions and not mentions & {"unit", "person"} \
+                and not _CONDUCT.search(text):
+            return "find_contact"  # "工厂冒黑烟 我要举报": a report about a third party goes to its department
         return None
     if intent in SMALL_TALK_INTENTS:
         if intent == "human_handoff" and _HANDOFF.search(text) or intent == "find_nearby" and _NEARBY.search(text):
             return None
-        if mentions or len(text) <= MAX_FOLLOW_UP and _FOLLOW_UP.search(text):
+        if mentions or _is_follow_up(text):
             return "find_contact"
     return None
+
+
+def _is_follow_up(text: str) -> bool:
+    return len(text) <= MAX_FOLLOW_UP and bool(_FOLLOW_UP.search(text))

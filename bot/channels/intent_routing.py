@@ -3,9 +3,9 @@
 It runs after DIET: a form's intent (complaint, enterprise registration, rating) read from a question
 that asks where to take a matter, or small talk's intents (human handoff, nearest hall, help, …) for a
 message that names a unit, a cadre or a matter, become ``find_contact`` (the rules are
-``bot.routing.routed_intent``). A message names the directory when DIET found a unit, person or
-service_item entity, or one of its jieba tokens is a name of the directory's (read from the database
-when the model is loaded, so new names count without retraining). DIET's ranking is kept below the
+``bot.routing.routed_intent``). What a message names comes from DIET's unit, person and service_item
+entities and from its jieba tokens that are names of the directory's (units, matters and bundles,
+cadres: read from the database when the model is loaded, so new names count without retraining). DIET's ranking is kept below the
 new intent, so the logs still show what it thought.
 """
 from __future__ import annotations
@@ -29,8 +29,8 @@ DIRECTORY_ENTITIES = ("unit", "person", "service_item")
 class IntentRouter(GraphComponent):
     """Turns an intent into find_contact for messages about the directory."""
 
-    def __init__(self, names: frozenset[str], people: frozenset[str]) -> None:
-        self.names, self.people = names, people
+    def __init__(self, names: dict[str, frozenset[str]]) -> None:
+        self.names = names  # "unit", "matter", "person" -> the directory's names of that sort
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -40,16 +40,14 @@ class IntentRouter(GraphComponent):
         from bot.nlp.lookups import directory_names
 
         with session_scope(runtime.sessions()) as session:
-            names, people = directory_names(session)
-        return cls(names, people)
+            return cls(directory_names(session))
 
     def mentions(self, message: Message) -> set[str]:
         found = {e.get("entity") for e in message.get(ENTITIES) or [] if e.get("entity") in DIRECTORY_ENTITIES}
         tokens = {t.text for t in message.get(TOKENS_NAMES[TEXT]) or []}
-        if tokens & self.names:
-            found.add("name")
-        if tokens & self.people:
-            found.add("person")
+        found.update(sort for sort, names in self.names.items() if tokens & names)
+        if "service_item" in found:
+            found.add("matter")
         return found
 
     def process(self, messages: list[Message]) -> list[Message]:

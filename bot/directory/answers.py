@@ -35,7 +35,7 @@ FOLLOW_UPS = {
 FOLLOW_UPS = {name: re.compile(rx) if isinstance(rx, str) else rx for name, rx in FOLLOW_UPS.items()}
 MAX_FOLLOW_UP = 20  # characters: a longer message is a question of its own
 # What people add to a district when they answer "which district" ("房子在和平区", "单位在皇姑那块儿").
-_DISTRICT_FILLER = re.compile("我们|我|咱们|咱|房子|项目|单位|公司|孩子|户口|老家|家|住|在|是|的|呢|那边|这边|那块儿|那块|"
+_DISTRICT_FILLER = re.compile("要找|找一下|找|我们|我|咱们|咱|房子|项目|单位|公司|孩子|户口|老家|家|住|在|是|的|呢|那边|这边|那块儿|那块|"
                               "这块儿|这块|那儿|这儿|附近|县城|城区|市区|那个|这个|呀|啊|吧|了|嗯|哦|就|区里")
 _DISTRICT_FORMS_RE = re.compile("|".join(sorted(map(re.escape, DISTRICT_FORMS), key=len, reverse=True)))
 MIN_COVERAGE = 0.5  # a unit that explains less of the question than this is a guess, not an answer
@@ -64,6 +64,7 @@ class ContactAnswer:
     steps: list[tuple[MatterEntry, UnitEntry]] = field(default_factory=list)  # a bundle's matters and units
     # A matter each district handles, answered with the city's unit before the district is known.
     district_wanted: bool = False
+    kind_name: Optional[str] = None  # a kind of unit named without its district ("社保中心")
 
     @property
     def found(self) -> bool:
@@ -75,7 +76,7 @@ class ContactAnswer:
         """What the answer was about (a matter or a bundle), for follow-ups and a district said later."""
         if self.bundle is not None:
             return self.bundle.name
-        return self.matter.name if self.matter is not None else None
+        return self.matter.name if self.matter is not None else self.kind_name
 
 
 def answer_contact(
@@ -114,6 +115,9 @@ def answer_contact(
         others = [UnitHit(u, 0.0) for u in named_units if u.id != chosen.id and _near(u, district)][:2]
         return ContactAnswer("unit", district, hit=hit, alternatives=others, matter=matters[0] if matters else None, aspects=aspects)
 
+    kind = index.kind_named(full)
+    if kind and not index.longest_matter_form(full):
+        return answer_kind(index, *kind, district, aspects)
     bundles = [] if _REPORT.search(full) else index.bundles_named(full)
     ranked = index.rank_matters(full, query)
     if bundles and bundles[0][1] > index.longest_matter_form(full):
@@ -159,6 +163,21 @@ def answer_matter(
         return ContactAnswer("ask_district" if matter.per_district else "not_found", district, matter=matter, aspects=aspects)
     hits = [UnitHit(u, 1.0, (matter.name,)) for u in units if _near(u, district)]
     return ContactAnswer("unit", district, hit=hits[0], alternatives=hits[1:3], matter=matter, aspects=aspects)
+
+
+def answer_kind(index: DirectoryIndex, name: str, kind: str, district: Optional[str], aspects: set[str]) -> ContactAnswer:
+    """A kind of unit named without a district: that district's unit, else the city's (and the district
+    is asked for), else a question back."""
+    units = [u for u in index.units_of_kind(kind) if u.level != "street"]
+    if district:
+        local = [u for u in units if u.district == district]
+        if local:
+            return ContactAnswer("unit", district, hit=UnitHit(local[0], 1.0), aspects=aspects, kind_name=name)
+    city = [u for u in units if u.level == "city"]
+    wanted = any(u.district for u in units) and not district
+    if not city:
+        return ContactAnswer("ask_district", None, aspects=aspects, kind_name=name)
+    return ContactAnswer("unit", district, hit=UnitHit(city[0], 1.0), aspects=aspects, kind_name=name, district_wanted=wanted)
 
 
 def answer_bundle(index: DirectoryIndex, bundle: BundleEntry, district: Optional[str], aspects: set[str],

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.db.directory import Bundle, Cadre, Matter, Unit, unit_matters
 from bot.nlp.bm25 import BM25
 from bot.nlp.sound import SoundIndex
-from bot.nlp.text import DISTRICT_FORMS, bigrams, find_district, normalise
+from bot.nlp.text import DISTRICT_FORMS, DISTRICT_SHORT, bigrams, find_district, normalise
 from bot.nlp.tokenize import words
 
 HALL_CATEGORIES = ("city_hall", "district_center")
@@ -127,6 +127,7 @@ class DirectoryIndex:
     _unseen_weight: float = field(init=False, repr=False)
     _names: list[tuple[str, UnitEntry]] = field(init=False, repr=False)
     _name_postings: dict[str, list[int]] = field(init=False, repr=False)  # bigram -> indexes into _names
+    _kind_names: list[tuple[str, str]] = field(init=False, repr=False)  # (社保中心, SI): a kind by its generic name
     _matter_forms: list[tuple[str, MatterEntry]] = field(init=False, repr=False)
     _bundle_forms: list[tuple[str, BundleEntry]] = field(init=False, repr=False)
     _gram_df: Counter = field(init=False, repr=False)  # in how many matters each bigram occurs
@@ -167,6 +168,7 @@ class DirectoryIndex:
             ((normalise(n), u) for u in self.units for n in u.names if len(normalise(n)) >= 2),
             key=lambda p: -len(p[0]),
         )
+        self._kind_names = _generic_names(self.units, {n for n, _ in self._names})
         self._name_postings = {}
         for number, (form, _unit) in enumerate(self._names):
             for gram in set(bigrams(form)):
@@ -270,6 +272,12 @@ class DirectoryIndex:
             found.append(unit)
         return found or self._units_like(norm)
 
+    def kind_named(self, text: str) -> Optional[tuple[str, str]]:
+        """(generic name, kind) when ``text`` names a kind of unit without saying whose ("社保中心在哪",
+        "市场监管局电话"): the district units' names without their district."""
+        norm = normalise(text)
+        return next(((name, kind) for name, kind in self._kind_names if name in norm), None)
+
     def _units_like(self, norm: str) -> list[UnitEntry]:
         """A unit whose name the text gives with a character wrong ("沈阳市医了保障局"): most of a
         long name's bigrams, one of them rare among unit names, are in the text."""
@@ -354,7 +362,7 @@ class DirectoryIndex:
         grams = set(bigrams(normalise(query)))
         weight = {g: self._gram_weight.get(g, self._unseen_weight) for g in grams}
         total = sum(weight.values())
-        named = {m.id: len(form) for m, form in self._named_with_form(text)}
+        named = {m.id: len(form) for m, form in self.matters_with_form(text)}
         candidates = {self.matters[doc].id for doc, _ in sorted(
             self._matter_bm25.scores(self._tokens(query)).items(), key=lambda p: -p[1])[: limit * 2]}
         candidates |= set(list(named)[: limit * 2])
@@ -367,7 +375,7 @@ class DirectoryIndex:
         ranked.sort(key=lambda r: (-r[0], r[3].id))
         return [(matter, cover, is_named) for _, is_named, cover, matter in ranked[:limit]]
 
-    def _named_with_form(self, text: str) -> list[tuple[MatterEntry, str]]:
+    def matters_with_form(self, text: str) -> list[tuple[MatterEntry, str]]:
         """Matters with the longest of their names or synonyms found whole in ``text``, longest first."""
         norm = normalise(text)
         found: dict[int, tuple[MatterEntry, str]] = {}
@@ -450,6 +458,24 @@ class DirectoryIndex:
         """A district's government service centre first, then its street service centres."""
         inside = [u for u in self.units if u.district == district and (u.category == "district_center" or u.level == "street")]
         return sorted(inside, key=lambda u: (u.category != "district_center", u.id))
+
+
+def _generic_names(units: list[UnitEntry], taken: set[str]) -> list[tuple[str, str]]:
+    """Each kind's names without a district (和平区社保中心 → 社保中心), longest first; a name some unit
+    has, or that two kinds share, is left out."""
+    kinds: dict[str, set[str]] = {}
+    for unit in units:
+        if not unit.kind or not unit.district or unit.level == "street":
+            continue
+        short = DISTRICT_SHORT.get(unit.district, "")
+        for name in unit.names:
+            form = normalise(name)
+            for prefix in (f"沈阳市{unit.district}", unit.district, f"沈阳市{short}", short, "沈阳市"):
+                if prefix and form.startswith(prefix) and len(form) - len(prefix) >= 2:
+                    kinds.setdefault(form[len(prefix):], set()).add(unit.kind)
+                    break
+    found = [(name, next(iter(k))) for name, k in kinds.items() if len(k) == 1 and name not in taken]
+    return sorted(found, key=lambda p: -len(p[0]))
 
 
 def _business_forms(form: str) -> list[str]:

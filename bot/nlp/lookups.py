@@ -45,11 +45,15 @@ def write_lookups(session: Session, path: Path) -> Path:
     return path
 
 
-def directory_names(session: Session) -> tuple[frozenset[str], frozenset[str]]:
-    """(names of units, matters and bundles; names of cadres): what says a message is about the directory."""
+def directory_names(session: Session) -> dict[str, frozenset[str]]:
+    """What says a message is about the directory: names of units ("unit"), of matters and bundles
+    ("matter") and of cadres ("person")."""
     tables = lookup_tables(session)
-    forms = set(tables["unit"]) | set(tables["service_item"])
+    matters = set(tables["service_item"])
     for name, aliases in session.execute(select(Bundle.name, Bundle.aliases)):
-        forms.update([name, *(aliases or [])])
-    people = frozenset(session.scalars(select(Cadre.name).distinct()))
-    return frozenset(f for f in forms if len(f) >= 2), people
+        matters.update([name, *(aliases or [])])
+    return {
+        "unit": frozenset(u for u in tables["unit"] if len(u) >= 2),
+        "matter": frozenset(m for m in matters if len(m) >= 2),
+        "person": frozenset(session.scalars(select(Cadre.name).distinct())),
+    }

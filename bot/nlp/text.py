@@ -19,6 +19,8 @@ DISTRICT_FORMS.update({
     "东陵区": "浑南区", "浑南新区": "浑南区", "新城子区": "沈北新区", "新城子": "沈北新区", "辽中县": "辽中区",
     "经开区": "铁西区", "经济技术开发区": "铁西区", "铁西新区": "铁西区",
 })
+# Each district's name without its suffix (和平区 → 和平, 沈北新区 → 沈北).
+DISTRICT_SHORT: dict[str, str] = {full: re.sub(r"(新区|区|市|县)$", "", full) for full in DISTRICTS}
 _DISTRICT_RE = re.compile("|".join(sorted(map(re.escape, DISTRICT_FORMS), key=len, reverse=True)))
 
 _KEEP = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")

@@ -69,3 +69,10 @@ def test_what_the_intent_is_for_stays(text: str, intent: str) -> None:
 @pytest.mark.parametrize("text", ["周末能办不", "那电话呢 我先打个问问", "网址发一下"])
 def test_a_short_follow_up_goes_to_the_directory(text: str) -> None:
     assert routed_intent(text, "help") == "find_contact"
+
+
+def test_a_report_about_someone_else_goes_to_its_department() -> None:
+    assert routed_intent("工厂冒黑烟 我要举报", "complain", {"matter"}) == "find_contact"
+    assert routed_intent("社保窗口态度差 我要投诉", "complain", {"matter"}) is None  # how a window served
+    assert routed_intent("我要投诉沈河区税务局", "complain", {"unit", "matter"}) is None
+    assert routed_intent("我要投诉", "complain", set()) is None
