@@ -43,8 +43,11 @@ _FORM_WORDS = {
 }
 # Intents the NLU gives to short messages that, when they name a unit, a cadre or a matter, ask about it
 # ("惠天热电客服电话", "陈雅峰是干啥的", "工程审批大厅鲁颖").
-SMALL_TALK_INTENTS = ("human_handoff", "find_nearby", "help", "bot_challenge", "greet", "goodbye", "thank", "out_of_scope")
+SMALL_TALK_INTENTS = ("human_handoff", "find_nearby", "help", "bot_challenge", "greet", "goodbye", "thank", "out_of_scope",
+                      "affirm")
 _HANDOFF = re.compile(r"人工|真人|转接|接线|坐席")
+_HANDOFF_ONLY = re.compile(r"我要|我想|找|联系|一下|客服|电话|号码|的|吗|呢|啊")  # "供电公司客服" names more than a wish
+_YES = re.compile(r"好|对|是|嗯|行|可以|确认|没错|OK|ok|中|妥")
 _NEARBY = re.compile(r"最近|附近|离我|周边|就近|近点|近一点")
 # A follow-up about the unit just given ("周末能办不", "那电话呢", "网址发一下").
 _FOLLOW_UP = re.compile(r"几点|下班|上班|营业时间|周末|周六|周日|礼拜|中午|午休|电话|号码|地址|在哪|网站|网址|官网|网上办|"
@@ -79,8 +82,14 @@ def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" 
     if intent in SMALL_TALK_INTENTS:
         if intent == "human_handoff" and _HANDOFF.search(text) or intent == "find_nearby" and _NEARBY.search(text):
             return None
+        if intent == "affirm":  # a cadre's name alone ("夏长鹏") is no "yes"
+            return "find_contact" if "person" in mentions and not _YES.search(text) else None
         if mentions or _is_follow_up(text):
             return "find_contact"
+        if intent == "find_nearby":  # "北方有限营业厅", "审北新区政务服务中心": a place by (misspelt) name
+            return "find_contact"
+        if intent == "human_handoff" and len(_HANDOFF_ONLY.sub("", re.sub(r"\W", "", text))) >= 2:
+            return "find_contact"  # "供电公斯客服": the customer service of a unit
     return None
 
 

@@ -35,7 +35,7 @@ FOLLOW_UPS = {
 FOLLOW_UPS = {name: re.compile(rx) if isinstance(rx, str) else rx for name, rx in FOLLOW_UPS.items()}
 MAX_FOLLOW_UP = 20  # characters: a longer message is a question of its own
 # What people add to a district when they answer "which district" ("房子在和平区", "单位在皇姑那块儿").
-_DISTRICT_FILLER = re.compile("要找|找一下|找|我们|我|咱们|咱|房子|项目|单位|公司|孩子|户口|老家|家|住|在|是|的|呢|那边|这边|那块儿|那块|"
+_DISTRICT_FILLER = re.compile("营业厅|大厅|窗口|分局|要找|找一下|找|我们|我|咱们|咱|房子|项目|单位|公司|孩子|户口|老家|家|住|在|是|的|呢|那边|这边|那块儿|那块|"
                               "这块儿|这块|那儿|这儿|附近|县城|城区|市区|那个|这个|呀|啊|吧|了|嗯|哦|就|区里")
 _DISTRICT_FORMS_RE = re.compile("|".join(sorted(map(re.escape, DISTRICT_FORMS), key=len, reverse=True)))
 MIN_COVERAGE = 0.5  # a unit that explains less of the question than this is a guess, not an answer
@@ -101,7 +101,7 @@ def answer_contact(
         by_person.aspects = aspects
         return by_person
 
-    matters = index.matters_named(full)
+    matters = [m for m, _ in index.matters_with_form(full)]
     query = _NOISE.sub(" ", normalise(full)) or normalise(full)
     if named_units:
         chosen = _pick_named(index, query, named_units, district)
@@ -116,7 +116,7 @@ def answer_contact(
         return ContactAnswer("unit", district, hit=hit, alternatives=others, matter=matters[0] if matters else None, aspects=aspects)
 
     kind = index.kind_named(full)
-    if kind and not index.longest_matter_form(full):
+    if kind and len(kind[0]) >= index.longest_matter_form(full):
         return answer_kind(index, *kind, district, aspects)
     bundles = [] if _REPORT.search(full) else index.bundles_named(full)
     ranked = index.rank_matters(full, query)

@@ -370,7 +370,7 @@ class DirectoryIndex:
         for mid in candidates:
             matter = self._matter_by_id[mid]
             cover = sum(weight[g] for g in grams & self._matter_words[self._matter_position[mid]]) / total if total else 0.0
-            score = cover + (0.25 + min(named[mid], 6) / 50 if mid in named else 0.0)
+            score = cover + (0.1 + min(named[mid], 6) / 30 if mid in named else 0.0)  # a longer name says more
             ranked.append((score, mid in named, cover, matter))
         ranked.sort(key=lambda r: (-r[0], r[3].id))
         return [(matter, cover, is_named) for _, is_named, cover, matter in ranked[:limit]]
@@ -402,8 +402,10 @@ class DirectoryIndex:
         if district and matter.level != "city" and not local:
             local = [u for u in self._by_kind.get("CENTER", ()) if u.district == district][:1]
         linked = [self._by_id[uid] for uid in matter.unit_ids]
-        if district:
+        if district:  # a unit linked one by one in the district comes next (first for a city-level matter)
             linked.sort(key=lambda u: u.district != district)
+            here = [u for u in linked if u.district == district]
+            local = here + local if matter.level == "city" else local + here
         return list(dict.fromkeys([*local, *city, *linked]))
 
     # -- ranking ---------------------------------------------------------------------------

@@ -76,3 +76,11 @@ def test_a_report_about_someone_else_goes_to_its_department() -> None:
     assert routed_intent("社保窗口态度差 我要投诉", "complain", {"matter"}) is None  # how a window served
     assert routed_intent("我要投诉沈河区税务局", "complain", {"unit", "matter"}) is None
     assert routed_intent("我要投诉", "complain", set()) is None
+
+
+def test_places_and_services_by_a_misspelt_name() -> None:
+    assert routed_intent("北方有限营业厅", "find_nearby") == "find_contact"
+    assert routed_intent("供电公斯客服", "human_handoff") == "find_contact"
+    assert routed_intent("我要找客服", "human_handoff") is None
+    assert routed_intent("夏长鹏", "affirm", {"person"}) == "find_contact"
+    assert routed_intent("好的", "affirm", {"person"}) is None
