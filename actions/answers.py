@@ -111,14 +111,18 @@ def send_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, text: str
     return []
 
 
-async def reply_from_directory(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Optional[list[dict[str, Any]]]:
-    """Reply with the directory's answer if it has one (events), else say nothing (None)."""
+async def reply_from_directory(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
+                               sure_only: bool = False) -> Optional[list[dict[str, Any]]]:
+    """Reply with the directory's answer if it has one (events), else say nothing (None); with
+    ``sure_only``, only an answer about what the question names."""
     remembered = tracker.get_slot("district")
     follow = await in_thread(lambda: send_follow_up(dispatcher, tracker, text))
     if follow is not None:
         return follow
     answer = await contact_answer(tracker, text, find_district(text) or remembered)
-    return send_contact(dispatcher, answer, text, remembered) if answer.found else None
+    if not answer.found or sure_only and not answer.sure:
+        return None
+    return send_contact(dispatcher, answer, text, remembered)
 
 
 def policy_categories(tracker: Tracker, text: str) -> list[str]:

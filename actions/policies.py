@@ -21,7 +21,7 @@ from bot.policies.recommend import Recommendation, recommend
 from bot.policies.eligibility import reason_text
 from bot.policies.subscriptions import subscribe, unsubscribe
 from bot.replies import render
-from bot.routing import asks_about_policy, asks_for_contact
+from bot.routing import asks_about_policy, asks_for_contact, names_policy
 from bot.workdays import china_today
 
 MAX_TEXT = 300
@@ -39,8 +39,9 @@ def _intent(tracker: Tracker) -> Optional[str]:
 
 class ActionAnswerPolicy(Action):
     """Answer a policy question from the right policy's FAQ, keeping the policy as context for follow-ups.
-    A question that asks who handles something goes to the directory when no policy fits or it names no
-    policy matter ("燃气开户去哪办" is not about a policy, whatever the FAQ's wording shares with it)."""
+    A question that asks who handles something or where goes to the directory when no policy fits, when
+    it names no policy matter ("燃气开户去哪办" is not about a policy, whatever the FAQ's wording shares
+    with it), or when the directory knows the matter it names ("生育津贴在哪申请")."""
 
     def name(self) -> str:
         return "action_answer_policy"
@@ -57,8 +58,8 @@ class ActionAnswerPolicy(Action):
             if follow is not None:
                 return follow
         answer = await policy_answer(tracker, text)
-        if asks_for_contact(text) and (not answer.found or not asks_about_policy(text)):
-            events = await reply_from_directory(dispatcher, tracker, text)
+        if asks_for_contact(text) and not (answer.found and names_policy(text)):  # "在哪申请": the directory
+            events = await reply_from_directory(dispatcher, tracker, text, sure_only=answer.found and asks_about_policy(text))
             if events is not None:
                 return events + [SlotSet("policy_code", None), SlotSet("policy_question", None)]
         return await send_policy(dispatcher, answer, text)

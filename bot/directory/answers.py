@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
 from sqlalchemy.orm import Session
@@ -65,6 +65,7 @@ class ContactAnswer:
     # A matter each district handles, answered with the city's unit before the district is known.
     district_wanted: bool = False
     kind_name: Optional[str] = None  # a kind of unit named without its district ("社保中心")
+    sure: bool = False  # the question names what was answered (a unit, a matter, a bundle, a kind)
 
     @property
     def found(self) -> bool:
@@ -113,18 +114,19 @@ def answer_contact(
         handled = set(index.matter_ids_of(chosen))
         hit = UnitHit(chosen, 1.0, tuple(m.name for m in matters if m.id in handled))
         others = [UnitHit(u, 0.0) for u in named_units if u.id != chosen.id and _near(u, district)][:2]
-        return ContactAnswer("unit", district, hit=hit, alternatives=others, matter=matters[0] if matters else None, aspects=aspects)
+        return ContactAnswer("unit", district, hit=hit, alternatives=others, matter=matters[0] if matters else None,
+                             aspects=aspects, sure=True)
 
     kind = index.kind_named(full)
     if kind and len(kind[0]) >= index.longest_matter_form(full):
-        return answer_kind(index, *kind, district, aspects)
+        return replace(answer_kind(index, *kind, district, aspects), sure=True)
     bundles = [] if _REPORT.search(full) else index.bundles_named(full)
     ranked = index.rank_matters(full, query)
     if bundles and bundles[0][1] > index.longest_matter_form(full):
         asked = [m.id for m, cover, named in ranked if named or cover >= CLOSE_WORDING]
-        return answer_bundle(index, bundles[0][0], district, aspects, asked)
+        return replace(answer_bundle(index, bundles[0][0], district, aspects, asked), sure=True)
     if ranked and (ranked[0][2] or ranked[0][1] >= SURE_WORDING):
-        return answer_matter(index, ranked[0][0], query, district, aspects)
+        return replace(answer_matter(index, ranked[0][0], query, district, aspects), sure=ranked[0][2])
     hits = index.search_units(query, district, limit=3)
     if hits and index.coverage(query, hits[0].unit) >= MIN_COVERAGE:
         close = [h for h in hits[1:] if h.score >= hits[0].score * 0.75 and _near(h.unit, district)]

@@ -7,6 +7,7 @@ database and are looked up by their indexed name, so the index does not grow wit
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
@@ -291,7 +292,9 @@ class DirectoryIndex:
         for number in shared:
             form, unit = self._names[number]
             form_grams = set(bigrams(form))
-            if len(form) >= 5 and len(grams & form_grams) / len(form_grams) >= NAME_LIKENESS:
+            own = set(bigrams(_PLACE.sub(" ", form)))  # what the name says besides where: 医疗保障局
+            if len(form) >= 5 and len(grams & form_grams) / len(form_grams) >= NAME_LIKENESS \
+                    and own and len(grams & own) / len(own) >= 0.5:
                 best.append((len(grams & form_grams) / len(form_grams) + len(form) / 1000, unit))
         best.sort(key=lambda p: (-p[0], p[1].id))
         return list(dict.fromkeys(u for _, u in best))[:1]
@@ -460,6 +463,9 @@ class DirectoryIndex:
         """A district's government service centre first, then its street service centres."""
         inside = [u for u in self.units if u.district == district and (u.category == "district_center" or u.level == "street")]
         return sorted(inside, key=lambda u: (u.category != "district_center", u.id))
+
+
+_PLACE = re.compile("|".join(sorted(map(re.escape, [*DISTRICT_FORMS, "沈阳市", "沈阳"]), key=len, reverse=True)))
 
 
 def _generic_names(units: list[UnitEntry], taken: set[str]) -> list[tuple[str, str]]:
