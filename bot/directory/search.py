@@ -130,6 +130,7 @@ class DirectoryIndex:
     _name_postings: dict[str, list[int]] = field(init=False, repr=False)  # bigram -> indexes into _names
     _kind_names: list[tuple[str, str]] = field(init=False, repr=False)  # (社保中心, SI): a kind by its generic name
     _matter_forms: list[tuple[str, MatterEntry]] = field(init=False, repr=False)
+    _matter_form_grams: list[frozenset[str]] = field(init=False, repr=False)
     _bundle_forms: list[tuple[str, BundleEntry]] = field(init=False, repr=False)
     _gram_df: Counter = field(init=False, repr=False)  # in how many matters each bigram occurs
     sound: SoundIndex = field(init=False, repr=False)
@@ -147,12 +148,10 @@ class DirectoryIndex:
             for uid in (*matter.unit_ids, *(u.id for k in matter.kinds for u in self._by_kind.get(k, ()))):
                 handled.setdefault(uid, []).append(matter.id)
         self._unit_matters = {uid: tuple(dict.fromkeys(mids)) for uid, mids in handled.items()}
+        matter_tokens = {m.id: self._tokens(" ".join(m.forms)) for m in self.matters}  # once each, not per unit
         fields = {
             "name": [self._tokens(" ".join(u.names)) for u in self.units],
-            "matters": [
-                self._tokens(" ".join(w for mid in self.matter_ids_of(u) for w in self._matter_by_id[mid].forms))
-                for u in self.units
-            ],
+            "matters": [[t for mid in self.matter_ids_of(u) for t in matter_tokens[mid]] for u in self.units],
             "duties": [self._tokens(u.duties) for u in self.units],
         }
         self._bm25 = {k: BM25(v) for k, v in fields.items()}
@@ -178,6 +177,7 @@ class DirectoryIndex:
             ((normalise(f), m) for m in self.matters for f in m.forms if len(normalise(f)) >= 2),
             key=lambda p: -len(p[0]),
         )
+        self._matter_form_grams = [frozenset(bigrams(form)) for form, _ in self._matter_forms]
         self._bundle_forms = sorted(
             ((form, b) for b in self.bundles for f in b.forms for form in _business_forms(normalise(f))),
             key=lambda p: -len(p[0]),
@@ -312,8 +312,7 @@ class DirectoryIndex:
         # distinctive (found in few matters), is enough.
         grams = set(bigrams(norm))
         best: list[tuple[float, MatterEntry]] = []
-        for form, matter in self._matter_forms:
-            fgrams = set(bigrams(form))
+        for (form, matter), fgrams in zip(self._matter_forms, self._matter_form_grams):
             shared = grams & fgrams
             if len(form) >= 3 and fgrams and any(self._gram_df[g] <= DISTINCTIVE_DF for g in shared):
                 ratio = len(shared) / len(fgrams)

@@ -71,6 +71,19 @@ def test_bad_input_gets_a_polite_answer(chat: RestClient, message: str) -> None:
     assert "Traceback" not in joined(replies)
 
 
+def test_a_matter_that_exists_nowhere_gets_the_hotline(chat: RestClient) -> None:
+    reply = joined(chat.send(user(), "找一下火星市宇宙局的电话"))
+    assert "12345" in reply
+
+
+def test_a_district_after_a_city_answer_keeps_the_topic(chat: RestClient) -> None:
+    me = user()
+    first = joined(chat.send(me, "施工许可证在哪办"))
+    assert "施工许可" in first and "电话" in first
+    second = joined(chat.send(me, "沈北"))
+    assert "电话" in second and "请问您要办什么事" not in second
+
+
 def test_unknown_cadre_is_said_plainly(chat: RestClient) -> None:
     reply = joined(chat.send(user(), "欧阳娜娜负责什么"))
     assert "没有找到" in reply or "没太明白" in reply
