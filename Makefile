@@ -36,7 +36,7 @@ $(DB_STAMP): $(VENV)/.installed bot/directory/sample.py bot/directory/sample_uni
 	$(PY) -m bot init-db
 	@touch $@
 
-$(DICT) $(LOOKUPS) &: $(DB_STAMP)
+$(DICT) $(LOOKUPS) &: $(DB_STAMP) $(wildcard bot/nlp/*.py)
 	$(PY) -m bot build-dict --lookups data/nlu/generated/lookups.yml
 
 $(MODEL): $(VENV)/.installed $(RASA_SOURCES) $(DICT) $(LOOKUPS)

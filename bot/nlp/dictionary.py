@@ -26,12 +26,24 @@ def vocabulary(session: Session) -> tuple[list[str], list[str]]:
         words.update([name, *(aliases or [])])
         if short:
             words.add(short)
-    for name, synonyms in session.execute(select(Matter.name, Matter.synonyms)):
-        words.update([name, *(synonyms or [])])
+    words.update(atomic_forms(f for name, synonyms in session.execute(select(Matter.name, Matter.synonyms))
+                              for f in (name, *(synonyms or []))))
     for short_title, keywords in session.execute(select(Policy.short_title, Policy.keywords)):
         words.update([short_title, *(keywords or [])])
     names = set(session.scalars(select(Cadre.name).distinct()))
     return sorted(w for w in words if len(w) > 1), sorted(names - words)
+
+
+def atomic_forms(forms: Iterable[str]) -> list[str]:
+    """The forms that hold no shorter form (but for one last character: 施工许可证): "营业执照" stays a
+    word, "办营业执照" and "营业执照办理" do not, so that jieba cuts them at the name people annotate and
+    the NLU extracts."""
+    kept: set[str] = set()
+    for form in sorted({f for f in forms if len(f) >= 2}, key=len):
+        parts = {form[i:j] for i in range(len(form)) for j in range(i + 2, len(form) + 1)} - {form}
+        if all(part == form[:-1] for part in parts & kept):  # 施工许可 + 证 is still one name
+            kept.add(form)
+    return sorted(kept)
 
 
 def write_dictionary(out_dir: Path, words: Iterable[str], names: Iterable[str]) -> Path:
