@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from actions.common import entity, in_session, in_thread
 from bot import runtime
+from bot.db import session_scope
 from bot.db.policies import POLICY_CATEGORIES
 from bot.directory import cards
 from bot.directory.answers import ContactAnswer, answer_contact, follow_up
@@ -90,10 +91,11 @@ def send_contact(dispatcher: CollectingDispatcher, answer: ContactAnswer, text: 
 
 def send_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Optional[list[dict[str, Any]]]:
     """Answer a follow-up about the unit just given ("几点下班", "电话多少来着", "要带啥材料"), or None
-    when the message is no such follow-up or no unit was given."""
+    when the message is no such follow-up or no unit was given. Blocking: run it in a thread."""
     unit_id, topic = tracker.get_slot("contact_unit"), tracker.get_slot("contact_topic")
     index = runtime.directory_index()
-    follow = follow_up(index, text, int(unit_id) if str(unit_id or "").isdigit() else None, topic)
+    with session_scope(runtime.sessions()) as session:
+        follow = follow_up(session, index, text, int(unit_id) if str(unit_id or "").isdigit() else None, topic)
     if follow is None:
         return None
     unit, matter, aspects = follow

@@ -29,7 +29,11 @@ def names_policy(text: str) -> bool:
 
 # How a government window or cadre treated the user: the complaint form's matter.
 _CONDUCT = re.compile(r"态度|窗口|工作人员|办事员|干部|大姐|大哥|小姑娘|小伙|他们|那人|那个人|推诿|扯皮|刁难|不作为|乱作为|"
-                      r"吃拿卡要|好处|甩脸|爱答不理|爱搭不理|不理人|跑了|来回跑|拖着|不给办|不办|墨迹|磨蹭|效率|慢|冲|横|骂")
+                      r"吃拿卡要|好处|甩脸|爱答不理|爱搭不理|不理人|跑了|来回跑|拖着|不给办|不办|墨迹|磨蹭|效率|慢|冲|横|骂|"
+                      r"打不通|没人接|没动静|没人管|没回复|不回复|不回")
+# Where to take a matter (not its phone: "电话也打不通" is a complaint).
+_WHERE = re.compile(r"找谁|找哪|哪个部门|哪个单位|什么部门|谁管|归哪|哪管|哪办|哪里办|哪儿办|在哪|去哪|上哪|往哪|到哪|"
+                    r"举报哪|投诉哪|向哪|跟哪")
 # The act of complaining or asking where, which says nothing of what is reported.
 _ASKING = re.compile(r"我要|我想|想要|请问|怎么|咋|去哪|往哪|在哪|上哪|找谁|找哪|哪个部门|哪个单位|归哪|哪管|谁管|"
                      r"投诉|举报|反映|反应|打什么电话|电话|办理|办|一下|啊|呢|吗|呀|吧|的|了|儿")
@@ -69,7 +73,7 @@ def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" 
       ("转人工") or the nearest hall; and for a short follow-up about the unit just given.
     """
     if intent in FORM_INTENTS:
-        if asks_for_contact(text) and not _CONDUCT.search(text):
+        if _WHERE.search(text) and not _CONDUCT.search(text):
             rest = _ASKING.sub("", re.sub(r"[^\u4e00-\u9fffA-Za-z0-9]", "", text))
             if len(rest) >= 2:
                 return "find_contact"

@@ -211,15 +211,18 @@ def _near(unit: UnitEntry, district: Optional[str]) -> bool:
 
 
 def follow_up(
-    index: DirectoryIndex, text: str, unit_id: Optional[int], topic: Optional[str]
+    session: Session, index: DirectoryIndex, text: str, unit_id: Optional[int], topic: Optional[str]
 ) -> Optional[tuple[UnitEntry, Optional[MatterEntry], set[str]]]:
-    """(unit, matter, aspects) when ``text`` asks about the unit just given and names nothing new."""
+    """(unit, matter, aspects) when ``text`` asks about the unit just given and names nothing new
+    (no district, unit, cadre, matter or bundle)."""
     if unit_id is None or not index.has_unit(unit_id) or len(normalise(text)) > MAX_FOLLOW_UP:
         return None
     aspects = {name for name, rx in FOLLOW_UPS.items() if rx.search(text)}
     corrected = index.corrected(text)
     if not aspects or find_district(corrected) or index.units_named(corrected):
         return None
+    if find_cadres(session, index, candidate_names(index.without_known_words(corrected), index.dict_file)):
+        return None  # "丁东负责什么" asks about a cadre
     brings = "materials" in aspects and "带" in text  # "要带户口本不": a document named is no new matter
     if not brings and (index.longest_matter_form(corrected) or index.bundles_named(corrected)):
         return None

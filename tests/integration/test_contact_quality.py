@@ -6,6 +6,7 @@ The set (contact_queries.yml) was written from how people ask, without the catal
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 from bot.config import REPO_ROOT, Settings
@@ -18,6 +19,7 @@ TOP1, NOT_FOUND = 0.92, 0.02
 def _evaluator():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("eval_contact", REPO_ROOT / "scripts" / "eval_contact.py")
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules["eval_contact"] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     return module
 

@@ -73,11 +73,12 @@ def test_the_same_kind_of_unit_in_another_district(session, index: DirectoryInde
 
 def test_follow_ups_about_the_unit_given(session, index: DirectoryIndex) -> None:
     unit = answer_contact(session, index, "浑南区办营业执照").hit.unit
-    assert follow_up(index, "几点下班", unit.id, "营业执照办理")[2] == {"hours"}
-    assert "materials" in follow_up(index, "要带户口本不", unit.id, "营业执照办理")[2]
-    assert "website" in follow_up(index, "有网站没", unit.id, None)[2]
-    assert follow_up(index, "办护照去哪", unit.id, None) is None  # a new question
-    assert follow_up(index, "几点下班", None, None) is None  # nothing was given
+    assert follow_up(session, index, "几点下班", unit.id, "营业执照办理")[2] == {"hours"}
+    assert "materials" in follow_up(session, index, "要带户口本不", unit.id, "营业执照办理")[2]
+    assert "website" in follow_up(session, index, "有网站没", unit.id, None)[2]
+    assert follow_up(session, index, "办护照去哪", unit.id, None) is None  # a new question
+    assert follow_up(session, index, "马晓东负责什么", unit.id, None) is None  # a cadre
+    assert follow_up(session, index, "几点下班", None, None) is None  # nothing was given
 
 
 def test_a_cadre_shared_by_several_is_picked_by_the_position_said(session, index: DirectoryIndex) -> None:
