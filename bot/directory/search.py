@@ -347,11 +347,6 @@ class DirectoryIndex:
                 found[bundle.id] = (bundle, len(form))
         return sorted(found.values(), key=lambda p: -p[1])
 
-    def matters_like(self, text: str, limit: int = 3) -> list[tuple[MatterEntry, float]]:
-        """Matters ranked by the catalogue's wording (names, synonyms, examples, description), each with
-        the share of the question's bigrams its names and examples explain (0 to 1)."""
-        return [(m, cover) for m, cover, _ in self.rank_matters(text, text, limit) if cover > 0]
-
     def rank_matters(self, text: str, query: str, limit: int = 5) -> list[tuple[MatterEntry, float, bool]]:
         """The matters ``text`` may be about, best first: (matter, wording, named).
 
