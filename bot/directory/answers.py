@@ -23,16 +23,15 @@ _NOISE = re.compile(
 _ASK_WHO = re.compile("哪位|找人|工作人员|经办人|具体谁|谁负责")
 ASPECTS = {"website": re.compile("网址|网站|官网"), "duties": re.compile("负责|职能|管什么|干什么|职责")}
 # What a follow-up about the unit just given asks ("几点下班", "电话多少来着", "要带啥材料").
-FOLLOW_UPS = {
-    "hours": re.compile("几点|下班|上班|时间|周六|周日|周末|礼拜|中午|午休|休息|开门|关门"),
-    "phone": re.compile("电话|号码|来着|多少号"),
-    "address": re.compile("地址|在哪|哪儿|怎么走|怎么去|咋走|位置"),
-    "materials": re.compile("材料|带啥|带什么|要带|准备啥|准备什么|证件"),
-    "website": ASPECTS["website"].pattern + "|网上办|网上能办",
-    "duties": ASPECTS["duties"].pattern + "|管啥|管些啥|干啥的",
-    "card": re.compile("再发|再说|再来一遍|没看着|没看到|没看清"),
-}
-FOLLOW_UPS = {name: re.compile(rx) if isinstance(rx, str) else rx for name, rx in FOLLOW_UPS.items()}
+FOLLOW_UPS = {name: re.compile(rx) for name, rx in {
+    "hours": "几点|下班|上班|时间|周六|周日|周末|礼拜|中午|午休|休息|开门|关门",
+    "phone": "电话|号码|来着|多少号",
+    "address": "地址|在哪|哪儿|怎么走|怎么去|咋走|位置",
+    "materials": "材料|带啥|带什么|要带|准备啥|准备什么|证件",
+    "website": "网址|网站|官网|网上办|网上能办",
+    "duties": "负责|职能|管什么|干什么|职责|管啥|管些啥|干啥的",
+    "card": "再发|再说|再来一遍|没看着|没看到|没看清",
+}.items()}
 MAX_FOLLOW_UP = 20  # characters: a longer message is a question of its own
 # What people add to a district when they answer "which district" ("房子在和平区", "单位在皇姑那块儿").
 _DISTRICT_FILLER = re.compile("营业厅|大厅|窗口|分局|要找|找一下|找|我们|我|咱们|咱|房子|项目|单位|公司|孩子|户口|老家|家|住|在|是|的|呢|那边|这边|那块儿|那块|"
@@ -74,7 +73,8 @@ class ContactAnswer:
 
     @property
     def topic(self) -> Optional[str]:
-        """What the answer was about (a matter or a bundle), for follow-ups and a district said later."""
+        """What the answer was about (a matter, a bundle or a kind of unit), for follow-ups and a district
+        said later."""
         if self.bundle is not None:
             return self.bundle.name
         return self.matter.name if self.matter is not None else self.kind_name
