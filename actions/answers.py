@@ -89,13 +89,18 @@ def send_contact(dispatcher: CollectingDispatcher, answer: ContactAnswer, text: 
     return events
 
 
+def contact_unit_id(tracker: Tracker) -> Optional[int]:
+    """The id of the unit the last contact answer gave (the contact_unit slot), if any."""
+    value = tracker.get_slot("contact_unit")
+    return int(value) if str(value or "").isdigit() else None
+
+
 def send_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Optional[list[dict[str, Any]]]:
     """Answer a follow-up about the unit just given ("几点下班", "电话多少来着", "要带啥材料"), or None
     when the message is no such follow-up or no unit was given. Blocking: run it in a thread."""
-    unit_id, topic = tracker.get_slot("contact_unit"), tracker.get_slot("contact_topic")
     index = runtime.directory_index()
     with session_scope(runtime.sessions()) as session:
-        follow = follow_up(session, index, text, int(unit_id) if str(unit_id or "").isdigit() else None, topic)
+        follow = follow_up(session, index, text, contact_unit_id(tracker), tracker.get_slot("contact_topic"))
     if follow is None:
         return None
     unit, matter, aspects = follow

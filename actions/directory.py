@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import contact_answer, policy_answer, send_contact, send_follow_up, send_policy
+from actions.answers import contact_answer, contact_unit_id, policy_answer, send_contact, send_follow_up, send_policy
 from actions.common import entity, in_thread, user_text
 from bot import runtime
 from bot.directory import cards
@@ -56,14 +56,14 @@ class ActionFindContact(Action):
         index = await in_thread(runtime.directory_index)
         only_district = await in_thread(lambda: says_only_district(index, text))
         said_district = only_district or canonical_district(entity(tracker, "district")) or find_district(text)
-        topic, last_unit = tracker.get_slot("contact_topic"), tracker.get_slot("contact_unit")
+        topic = tracker.get_slot("contact_topic")
         if pending and only_district:  # the answer to "请问您在哪个区县" (whatever else it says)
             text = f"{pending} {only_district}"
         elif pending and intent == "inform":
             text = f"{pending} {chosen(text, tracker.get_slot('pending_choices')) or text}"
         elif only_district and topic:  # "沈北" after an answer about a matter: that district's unit for it
             text = f"{topic} {only_district}"
-        elif only_district and (local := same_kind_in(index, _unit_id(last_unit), only_district)):
+        elif only_district and (local := same_kind_in(index, contact_unit_id(tracker), only_district)):
             return send_contact(dispatcher, ContactAnswer("unit", only_district, hit=UnitHit(local, 1.0)), text, remembered)
         elif only_district:
             dispatcher.utter_message(text=render("district_noted", district=only_district))
@@ -87,10 +87,6 @@ class ActionFindContact(Action):
             dispatcher.utter_message(text=render("ask_rephrase"))
             return []
         return send_contact(dispatcher, answer, text, remembered)
-
-
-def _unit_id(value: Any) -> Optional[int]:
-    return int(value) if str(value or "").isdigit() else None
 
 
 class ActionFindNearby(Action):

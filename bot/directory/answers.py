@@ -92,7 +92,7 @@ def answer_contact(
 ) -> ContactAnswer:
     """Answer ``text`` using the NLU's entities when given; ``district`` may be remembered."""
     text = index.corrected(text)
-    full = index.corrected(" ".join(p for p in (text, unit or "", service_item or "") if p))
+    full = " ".join((text, *(index.corrected(v) for v in (unit, service_item) if v)))
     district = find_district(text) or canonical_district(district)
     aspects = {name for name, rx in ASPECTS.items() if rx.search(text)}
     named_units = index.units_named(full)

@@ -161,9 +161,8 @@ class DirectoryIndex:
         self._matter_bm25 = BM25(matter_docs)
         self._matter_words = [set(bigrams(normalise(" ".join((*m.forms, *m.examples))))) for m in self.matters]
         word_df = Counter(g for grams in self._matter_words for g in grams)
-        unseen = math.log(len(self.matters) + 1) + 1
         self._gram_weight = {g: math.log((len(self.matters) + 1) / (df + 1)) + 1 for g, df in word_df.items()}
-        self._unseen_weight = unseen
+        self._unseen_weight = math.log(len(self.matters) + 1) + 1
         self._names = sorted(
             ((normalise(n), u) for u in self.units for n in u.names if len(normalise(n)) >= 2),
             key=lambda p: -len(p[0]),
