@@ -31,6 +31,8 @@
 | WECHAT_PASSIVE_ONLY | 0 | 1 for an uncertified account: no customer-service API, answers only passively |
 | WECHAT_TEMPLATE_COMPLAINT | (empty) | template id for complaint updates outside WeChat's 48-hour window |
 | WECHAT_REPLY_BUDGET | 4.5 | seconds to answer passively before replying `success` and sending later |
+| SYB_MAX_MESSAGE_CHARS | 1000 | a message longer than this is cut before NLU (metadata ``overlong``: its full length) |
+| SYB_MESSAGE_RATE | 20/60 | at most this many messages per sender (OpenID, REST sender, address) per this many seconds |
 """
 from __future__ import annotations
 
@@ -77,6 +79,8 @@ class Settings:
     wechat_passive_only: bool
     wechat_reply_budget: float
     wechat_template_complaint: str
+    max_message_chars: int
+    message_rate: tuple[int, float]
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -116,6 +120,8 @@ class Settings:
             wechat_passive_only=env.get("WECHAT_PASSIVE_ONLY", "0") == "1",
             wechat_reply_budget=float(env.get("WECHAT_REPLY_BUDGET", "4.5")),
             wechat_template_complaint=env.get("WECHAT_TEMPLATE_COMPLAINT", ""),
+            max_message_chars=int(env.get("SYB_MAX_MESSAGE_CHARS", "1000")),
+            message_rate=_rate(env.get("SYB_MESSAGE_RATE", "20/60")),
         )
 
     def endpoints_env(self) -> dict[str, str]:
@@ -166,4 +172,12 @@ class Settings:
             "WECHAT_PASSIVE_ONLY": "1" if self.wechat_passive_only else "0",
             "WECHAT_REPLY_BUDGET": str(self.wechat_reply_budget),
             "WECHAT_TEMPLATE_COMPLAINT": self.wechat_template_complaint,
+            "SYB_MAX_MESSAGE_CHARS": str(self.max_message_chars),
+            "SYB_MESSAGE_RATE": f"{self.message_rate[0]}/{self.message_rate[1]:g}",
         }
+
+
+def _rate(value: str) -> tuple[int, float]:
+    """"20/60" -> (20, 60.0): that many events per that many seconds."""
+    count, _, seconds = value.partition("/")
+    return int(count), float(seconds or "60")
