@@ -18,6 +18,7 @@
 | SYB_OFFICE_HOURS | 09:00-12:00,13:00-17:00 | when human agents answer, on China's working days |
 | SYB_CONSOLE_IDLE_MINUTES | 30 | web console: a session ends after this many minutes without a request |
 | SYB_CONSOLE_MAX_HOURS | 8 | web console: a session ends this many hours after login, however active |
+| SYB_CONSOLE_SECRET | random per start | web console: key signing the sign-in form's CSRF token (set it to keep forms valid across restarts) |
 | SYB_NOTIFY_INTERVAL | 15 | seconds between the web app's runs sending complaint changes to complainants (0: off) |
 | SYB_PUSH_INTERVAL | 600 | seconds between the web app's runs pushing new policies to subscribers (0: off) |
 | SYB_PUSH_QUIET_HOURS | 22:00-08:00 | Beijing time when no policy is pushed (empty: none) |
@@ -66,6 +67,7 @@ class Settings:
     office_hours: str
     console_idle_minutes: int
     console_max_hours: int
+    console_secret: str
     notify_interval: float
     push_interval: float
     push_quiet_hours: str
@@ -107,6 +109,7 @@ class Settings:
             office_hours=env.get("SYB_OFFICE_HOURS", "09:00-12:00,13:00-17:00"),
             console_idle_minutes=int(env.get("SYB_CONSOLE_IDLE_MINUTES", "30")),
             console_max_hours=int(env.get("SYB_CONSOLE_MAX_HOURS", "8")),
+            console_secret=env.get("SYB_CONSOLE_SECRET") or secrets.token_urlsafe(32),
             notify_interval=float(env.get("SYB_NOTIFY_INTERVAL", "15")),
             push_interval=float(env.get("SYB_PUSH_INTERVAL", "600")),
             push_quiet_hours=env.get("SYB_PUSH_QUIET_HOURS", "22:00-08:00"),
@@ -159,6 +162,7 @@ class Settings:
             "SYB_OFFICE_HOURS": self.office_hours,
             "SYB_CONSOLE_IDLE_MINUTES": str(self.console_idle_minutes),
             "SYB_CONSOLE_MAX_HOURS": str(self.console_max_hours),
+            "SYB_CONSOLE_SECRET": self.console_secret,
             "SYB_NOTIFY_INTERVAL": str(self.notify_interval),
             "SYB_PUSH_INTERVAL": str(self.push_interval),
             "SYB_PUSH_QUIET_HOURS": self.push_quiet_hours,

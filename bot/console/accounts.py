@@ -1,4 +1,4 @@
-"""Console accounts: scrypt password hashes, sign-in with lockout, and what administrators manage."""
+"""Console accounts: scrypt password hashes, sign-in (limited by bot.console.lockout), what administrators manage."""
 from __future__ import annotations
 
 import base64
@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.console.lockout import LOCK_MINUTES, WINDOW_MINUTES, Throttle
 from bot.db.base import utcnow
 from bot.db.console import ROLES, ConsoleAccount, ConsoleSession
 from bot.db.directory import Unit
@@ -22,13 +23,12 @@ from bot.errors import Duplicate, InvalidInput, NotFound
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 128
-MAX_FAILURES = 5  # failed sign-ins in a row before the account is locked
-LOCK_MINUTES = 15
 SCRYPT_N, SCRYPT_R, SCRYPT_P, SALT_BYTES, KEY_BYTES = 2**14, 8, 1, 16, 32
 _LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{1,31}$")
 
 BAD_CREDENTIALS = "用户名或密码错误"
-LOCKED = f"连续登录失败次数过多，账号已锁定 {LOCK_MINUTES} 分钟，请稍后再试"
+LOCKED = f"该账号登录失败次数过多，请 {LOCK_MINUTES} 分钟后再试"
+TOO_MANY = f"登录尝试过于频繁，请 {WINDOW_MINUTES} 分钟后再试"
 DISABLED = "账号已停用，请联系市级管理员"
 
 
@@ -62,8 +62,9 @@ def verify_password(password: str, stored: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _decoy_hash() -> str:
-    """Checked against for unknown logins, so that they take as long as known ones."""
-    return hash_password(secrets.token_urlsafe(16))
+    """Checked against when there is no password to check, so that every answer costs one derivation."""
+    salt, key = secrets.token_bytes(SALT_BYTES), secrets.token_bytes(KEY_BYTES)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(key)}"
 
 
 def check_password(password: str) -> None:
@@ -79,31 +80,39 @@ class SignIn:
 
     account: Optional[ConsoleAccount]
     refusal: str = ""
-    reason: str = ""  # for the audit log: unknown, password, locked, disabled
+    reason: str = ""  # for the audit log: address, locked, unknown, password, disabled
 
 
-def authenticate(session: Session, login: str, password: str, now: Optional[datetime] = None) -> SignIn:
-    """Check a sign-in and count failures (the caller commits even when it is refused)."""
-    now = now or utcnow()
-    account = session.scalars(select(ConsoleAccount).where(ConsoleAccount.login == login.strip())).first()
-    if account is None:
-        verify_password(password, _decoy_hash())
-        return SignIn(None, BAD_CREDENTIALS, "unknown")
-    if account.locked_until is not None and account.locked_until > now:
-        return SignIn(None, LOCKED, "locked")
-    if not verify_password(password, account.password_hash):
-        account.failed_logins += 1
-        if account.failed_logins >= MAX_FAILURES:
-            account.failed_logins, account.locked_until = 0, now + timedelta(minutes=LOCK_MINUTES)
+def _locked(account: Optional[ConsoleAccount], now: datetime) -> bool:
+    return account is not None and account.locked_until is not None and account.locked_until > now
+
+
+def authenticate(session: Session, throttle: Throttle, login: str, password: str, address: str,
+                 now: Optional[datetime] = None) -> SignIn:
+    """Check a sign-in from ``address`` within the limits; the caller commits even when it is refused.
+
+    Every answer costs one scrypt derivation, and an unknown login reads as a wrong password, so
+    neither the time taken nor the message tells whether an account exists.
+    """
+    now, login = now or utcnow(), login.strip()
+    account = session.scalars(select(ConsoleAccount).where(ConsoleAccount.login == login)).first()
+    held = throttle.held(address, login, now) or ("locked" if _locked(account, now) else "")
+    checked = account if account is not None and not held else None  # None: the decoy is checked
+    matches = verify_password(password, checked.password_hash if checked else _decoy_hash())
+    if held == "address":
+        return SignIn(None, TOO_MANY, "address")
+    if checked is None or not matches:
+        if throttle.failed(address, login, now) and account is not None:
+            account.locked_until = now + timedelta(minutes=LOCK_MINUTES)
             session.flush()
-            return SignIn(None, LOCKED, "password")
-        session.flush()
-        return SignIn(None, BAD_CREDENTIALS, "password")
-    if not account.active:
+        reason = held or ("unknown" if account is None else "password")
+        return SignIn(None, LOCKED if held else BAD_CREDENTIALS, reason)
+    if not checked.active:
         return SignIn(None, DISABLED, "disabled")
-    account.failed_logins, account.locked_until = 0, None
+    throttle.succeeded(address, login)
+    checked.failed_logins, checked.locked_until = 0, None
     session.flush()
-    return SignIn(account)
+    return SignIn(checked)
 
 
 def create_account(session: Session, login: str, display_name: str, password: str, role: str,

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.base import utcnow
 from bot.db.console import AuditEntry
+from bot.logsafe import printable
 
 ACTIONS: dict[str, str] = {
     "login": "登录",
@@ -28,11 +29,12 @@ ANONYMOUS = "anonymous"
 
 def record(session: Session, actor: str, action: str, target: str = "", detail: str = "", client_ip: str = "",
            now: Optional[datetime] = None) -> AuditEntry:
-    """Add one row; the caller commits (with the change it describes, or on its own for a refusal)."""
+    """Add one row, its texts escaped (bot.logsafe); the caller commits (with the change it describes,
+    or on its own for a refusal)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    entry = AuditEntry(at=now or utcnow(), actor=actor[:64], action=action, target=target[:80], detail=detail,
-                       client_ip=client_ip[:64])
+    entry = AuditEntry(at=now or utcnow(), actor=printable(actor, 64), action=action, target=printable(target, 80),
+                       detail=printable(detail, 1000), client_ip=printable(client_ip, 64))
     session.add(entry)
     return entry
 

@@ -1,4 +1,8 @@
-"""Console sessions: a random cookie token (only its SHA-256 is stored), idle and absolute expiry, CSRF."""
+"""Console sessions: a random cookie token (only its SHA-256 is stored), idle and absolute expiry, CSRF.
+
+Before sign-in there is no session: the browser gets a random pre-session id (cookie), and the
+sign-in form carries an HMAC of it under ``console_secret``, which no other browser can produce.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -15,7 +19,7 @@ from bot.db.console import ConsoleAccount, ConsoleSession
 from bot.db.directory import Unit
 
 COOKIE = "syb_console"
-LOGIN_COOKIE = "syb_console_login"  # the sign-in form's CSRF token, before there is a session
+LOGIN_COOKIE = "syb_console_login"  # a random id of the browser before sign-in; its form's token is signed
 COOKIE_PATH = "/console"
 
 
@@ -70,6 +74,11 @@ def new_token() -> str:
 def same_token(expected: str, given: Optional[str]) -> bool:
     """Constant-time comparison of a CSRF token with what a form sent."""
     return bool(expected) and given is not None and hmac.compare_digest(expected.encode(), given.encode())
+
+
+def login_token(secret: str, presession: str) -> str:
+    """The sign-in form's CSRF token: an HMAC of the browser's pre-session id under the server's secret."""
+    return hmac.new(secret.encode(), f"console-login:{presession}".encode(), hashlib.sha256).hexdigest()
 
 
 def start_session(session: Session, account: ConsoleAccount, now: datetime, lifetime: Lifetime) -> str:

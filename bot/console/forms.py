@@ -1,7 +1,13 @@
 """Reading the console's query strings and forms: absent or malformed values become None or empty."""
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping, Optional
+
+HOME = "/console/tickets"
+_SEGMENT = r"/[A-Za-z0-9_-]+(?:\.[A-Za-z0-9]+)?"  # "tickets", "leaderboard.csv"
+_ESCAPE = r"%(?![01]|7[Ff]|2[5EeFf]|5[Cc])[0-9A-Fa-f]{2}"  # not a control, "%", ".", "/" or a backslash
+_NEXT = re.compile(rf"/console(?:{_SEGMENT})*(?:\?(?:[A-Za-z0-9_.~=&+-]|{_ESCAPE})*)?")
 
 
 def text(form: Mapping[str, Any], name: str) -> str:
@@ -29,8 +35,6 @@ def page_number(query: Mapping[str, str]) -> int:
 
 
 def safe_next(value: str) -> str:
-    """Where to go after signing in: only a console path of this site, never another host."""
-    if (value == "/console" or value.startswith(("/console/", "/console?"))) and "\\" not in value \
-            and "//" not in value:
-        return value
-    return "/console/tickets"
+    """Where to go after signing in: a plain console path (no "..", escaped dots or slashes, controls,
+    backslashes, "//" or scheme), else the ticket list."""
+    return value if _NEXT.fullmatch(value) and ".." not in value else HOME

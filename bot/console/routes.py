@@ -7,7 +7,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.console import admin, views
-from bot.console.web import CLOCK, admin_only, guard
+from bot.console.lockout import Throttle
+from bot.console.web import CLOCK, THROTTLE, admin_only, guard
 from bot.db.base import utcnow
 from bot.workdays import CHINA
 
@@ -22,6 +23,7 @@ def beijing(moment: datetime) -> str:
 def setup_console(app: web.Application) -> None:
     """Register the console on ``app`` (after aiohttp_jinja2.setup, before the app starts)."""
     app[CLOCK] = utcnow
+    app[THROTTLE] = Throttle()
     app.middlewares.append(guard)
     aiohttp_jinja2.get_env(app).filters["beijing"] = beijing
     router = app.router

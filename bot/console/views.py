@@ -6,19 +6,20 @@ from typing import Any, Awaitable, Optional
 from aiohttp import web
 from sqlalchemy.orm import Session
 
-from bot.console.accounts import authenticate
+from bot.console.accounts import TOO_MANY, authenticate
 from bot.console.audit import ANONYMOUS, record
-from bot.console.auth import COOKIE, COOKIE_PATH, LOGIN_COOKIE, actor_name, end_session, new_token, start_session
+from bot.console.auth import (COOKIE, COOKIE_PATH, LOGIN_COOKIE, actor_name, end_session, login_token, new_token,
+                              start_session)
 from bot.console.forms import integer, page_number, safe_next, secret, text
 from bot.console.tickets import (STATUSES, OtherUnit, Reassignment, StatusChange, apply_change, apply_reassign,
                                  ticket_list, ticket_view)
 from bot.console.units import unit_names, unit_page
-from bot.console.web import (audit, client_ip, csrf_ok, lifetime, me, not_found, now, page, refuse,
+from bot.console.web import (THROTTLE, audit, client_ip, csrf_ok, lifetime, me, not_found, now, page, refuse,
                              secure_cookies)
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.feedback.targets import unit_name
 from bot.web.database import in_db
-from bot.web.keys import NOTIFIER, SESSIONS
+from bot.web.keys import NOTIFIER, SESSIONS, SETTINGS
 from bot.workdays import china_today
 
 SUBSTANTIATED = {"yes": True, "no": False}
@@ -31,11 +32,12 @@ def _set_cookie(request: web.Request, response: web.StreamResponse, name: str, v
 
 def _login_form(request: web.Request, error: str = "", login: str = "", next_url: str = "",
                 status: int = 200) -> web.Response:
-    """The sign-in page with a fresh CSRF token in its form and in a cookie (there is no session yet)."""
-    token = new_token()
+    """The sign-in page; its form's CSRF token is signed for this browser's pre-session id (kept in a cookie)."""
+    presession = request.cookies.get(LOGIN_COOKIE) or new_token()
+    token = login_token(request.app[SETTINGS].console_secret, presession)
     response = page(request, "login.html", {"csrf": token, "error": error, "login": login,
                                             "next": safe_next(next_url)}, status=status)
-    _set_cookie(request, response, LOGIN_COOKIE, token)
+    _set_cookie(request, response, LOGIN_COOKIE, presession)
     return response
 
 
@@ -44,16 +46,16 @@ async def login_page(request: web.Request) -> web.Response:
 
 
 async def login(request: web.Request) -> web.Response:
-    """Check the sign-in; a success starts a session, a failure is counted; both are audited."""
-    form = await request.post()
-    if not await csrf_ok(request, request.cookies.get(LOGIN_COOKIE, "")):
+    """Check the sign-in; a success starts a session, a refusal is counted; both are audited."""
+    form, presession = await request.post(), request.cookies.get(LOGIN_COOKIE, "")
+    if not presession or not await csrf_ok(request, login_token(request.app[SETTINGS].console_secret, presession)):
         await audit(request, "bad_csrf", "page:/console/login", "登录表单缺少有效的校验码")
         return page(request, "forbidden.html", {}, status=403)
     name, password, next_url = text(form, "login")[:64], secret(form, "password"), text(form, "next")
-    at, span, ip = now(request), lifetime(request), client_ip(request)
+    at, span, ip, throttle = now(request), lifetime(request), client_ip(request), request.app[THROTTLE]
 
     def attempt(session: Session) -> tuple[str, Optional[str]]:
-        outcome = authenticate(session, name, password, at)
+        outcome = authenticate(session, throttle, name, password, ip, at)
         if outcome.account is None:
             record(session, ANONYMOUS, "login_failed", f"account:{name}", outcome.reason, ip, at)
             return outcome.refusal, None
@@ -64,7 +66,7 @@ async def login(request: web.Request) -> web.Response:
 
     refusal, token = await in_db(request, attempt)
     if token is None:
-        return _login_form(request, refusal, name, next_url, status=401)
+        return _login_form(request, refusal, name, next_url, status=429 if refusal == TOO_MANY else 401)
     response = web.HTTPSeeOther(safe_next(next_url))
     _set_cookie(request, response, COOKIE, token)
     response.del_cookie(LOGIN_COOKIE, path=COOKIE_PATH)

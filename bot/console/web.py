@@ -7,6 +7,7 @@ session's token, before a handler sees it.
 from __future__ import annotations
 
 import functools
+import ipaddress
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, Optional
@@ -17,6 +18,7 @@ from aiohttp import web
 
 from bot.console.audit import ANONYMOUS, record
 from bot.console.auth import COOKIE, COOKIE_PATH, Lifetime, Principal, resume, same_token
+from bot.console.lockout import Throttle
 from bot.web.database import in_db
 from bot.web.keys import SETTINGS
 
@@ -24,6 +26,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Clock = Callable[[], datetime]
 
 CLOCK: web.AppKey[Clock] = web.AppKey("console_clock")  # tests move time forward through it
+THROTTLE = web.AppKey("console_throttle", Throttle)  # failed sign-ins per address and per account
 PRINCIPAL = "console_principal"  # request key: the signed-in Principal
 PUBLIC_ROUTES = frozenset({"console_login"})
 
@@ -43,7 +46,15 @@ def secure_cookies(request: web.Request) -> bool:
 
 
 def client_ip(request: web.Request) -> str:
-    return request.remote or ""
+    """The client's address. The app listens on loopback behind a reverse proxy, so from a loopback peer
+    the last X-Forwarded-For entry (the address the proxy saw, appended by it) is the client's."""
+    remote = request.remote or ""
+    forwarded = ",".join(request.headers.getall("X-Forwarded-For", [])).rsplit(",", 1)[-1].strip()
+    try:
+        proxied = bool(forwarded) and ipaddress.ip_address(remote).is_loopback
+        return str(ipaddress.ip_address(forwarded)) if proxied else remote
+    except ValueError:
+        return remote
 
 
 def me(request: web.Request) -> Principal:

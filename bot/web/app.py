@@ -17,6 +17,7 @@ from aiohttp.abc import AbstractAccessLogger
 from bot.config import Settings
 from bot.db import create_db_engine, make_session_factory
 from bot.feedback.notify import Notifier
+from bot.logsafe import printable
 from bot.policies.push import PolicyPusher
 from bot.web.keys import HTTP, NOTIFIER, SANDBOX_APP, SESSIONS, SETTINGS
 from bot.web.routes import STATIC, setup_routes
@@ -31,6 +32,7 @@ CSP = ("default-src 'self'; img-src 'self' data: http: https:; style-src 'self';
        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 QUIET_PATHS = ("/chat/api/inbox", "/health")  # polled; not worth a log line when they succeed
 SECRET_PARAMS = frozenset({"secret", "access_token", "openid", "signature", "msg_signature"})
+LOGGED_URL_CHARS = 500  # the path and query of an access log line (escaped), at most
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -115,14 +117,14 @@ async def chinese_errors(request: web.Request, handler: Handler) -> web.StreamRe
 
 
 class QuietAccessLogger(AbstractAccessLogger):
-    """Access log without the chat page's polling and without secrets in query strings."""
+    """Access log without the chat page's polling, without secrets in query strings, one line per request."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         if response.status < 400 and request.path in QUIET_PATHS:
             return
         query = "&".join(f"{k}={'***' if k.lower() in SECRET_PARAMS else v}" for k, v in request.query.items())
-        self.logger.info("%s %s %s%s %d %.3fs", request.remote, request.method, request.path,
-                         f"?{query}" if query else "", response.status, time)
+        target = printable(request.path + (f"?{query}" if query else ""), LOGGED_URL_CHARS)
+        self.logger.info("%s %s %s %d %.3fs", request.remote, request.method, target, response.status, time)
 
 
 async def _page_context(request: web.Request) -> dict[str, str]:

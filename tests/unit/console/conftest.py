@@ -96,11 +96,17 @@ def world(sessions: "sessionmaker[Session]") -> World:
 
 
 class Client:
-    """One browser: its own cookie jar (loopback addresses allowed), forms posted with their CSRF token."""
+    """One browser: its own cookie jar (loopback addresses allowed), forms posted with their CSRF token.
 
-    def __init__(self, base: str) -> None:
+    ``source`` is the loopback address it connects from (127.0.0.1 unless given), so that tests can
+    sign in from several addresses; ``headers`` go with every request.
+    """
+
+    def __init__(self, base: str, source: str = "", headers: Optional[dict[str, str]] = None) -> None:
         self.base = base
-        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        connector = aiohttp.TCPConnector(local_addr=(source, 0)) if source else None
+        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), connector=connector,
+                                          headers=headers)
         self.csrf = ""
 
     async def __aenter__(self) -> "Client":
@@ -112,8 +118,7 @@ class Client:
     async def get(self, path: str) -> tuple[int, str]:
         async with self.http.get(self.base + path, allow_redirects=False) as resp:
             body = await resp.text()
-            found = _CSRF.search(body)
-            self.csrf = found.group(1) if found else self.csrf
+            self.csrf = csrf_in(body) or self.csrf
             return resp.status, body
 
     async def post(self, path: str, data: dict[str, str], csrf: Optional[str] = None) -> tuple[int, str]:
@@ -129,6 +134,12 @@ class Client:
         if status == 303:
             await self.get("/console/tickets")  # picks up the session's CSRF token
         return status, where
+
+
+def csrf_in(page: str) -> str:
+    """The CSRF token of the page's forms ("" when it has none)."""
+    found = _CSRF.search(page)
+    return found.group(1) if found else ""
 
 
 def version_in(page: str) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot import runtime
 from bot.__main__ import main
 from bot.console.accounts import authenticate
+from bot.console.lockout import Throttle
 from bot.db.console import ConsoleAccount
 
 
@@ -33,7 +34,7 @@ def test_create_admin_from_stdin(cli_db: Path, monkeypatch: pytest.MonkeyPatch, 
     assert "已创建管理员 wang" in capsys.readouterr().out
     assert admins() == [("wang", "王主任", "admin")]
     with runtime.sessions()() as session:
-        assert authenticate(session, "wang", "a-very-long-password").account is not None
+        assert authenticate(session, Throttle(), "wang", "a-very-long-password", "127.0.0.1").account is not None
 
     monkeypatch.setattr("sys.stdin", io.StringIO("another-long-password\n"))
     assert main(["create-admin", "--login", "wang", "--password-stdin"]) == 1

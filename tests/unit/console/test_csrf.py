@@ -1,16 +1,19 @@
-"""Every console form carries the session's CSRF token; without it the request is refused and audited."""
+"""Every console form carries a CSRF token (the session's, or before sign-in one signed for the browser);
+without it the request is refused and audited."""
 from __future__ import annotations
 
 import asyncio
 from typing import Optional
 
 import pytest
+from yarl import URL
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.console.auth import LOGIN_COOKIE, login_token
 from bot.db.console import AuditEntry, ConsoleAccount
 from bot.web.app import create_app
-from tests.unit.console.conftest import Client, World, ticket_row, version_in
+from tests.unit.console.conftest import PASSWORD, Client, World, ticket_row, version_in
 from tests.unit.web.conftest import serving, web_settings
 
 
@@ -54,3 +57,34 @@ def test_the_sign_in_form_needs_its_token_too(console_url: str, sessions: "sessi
     assert asyncio.run(attempt("not-the-cookie-value")) == 403
     assert asyncio.run(attempt(None)) == 303
     assert audit_actions(sessions) == ["bad_csrf", "bad_csrf", "login"]
+
+
+def test_the_sign_in_token_is_bound_to_its_browser_and_signed(console_url: str, sessions: "sessionmaker[Session]",
+                                                              world: World) -> None:
+    form = {"login": "admin", "password": PASSWORD}
+
+    async def run() -> None:
+        async with serving(create_app(web_settings(console_url))) as base:
+            async with Client(base) as victim, Client(base) as attacker:
+                await victim.get("/console/login")
+                await attacker.get("/console/login")
+                assert victim.csrf != attacker.csrf
+                assert (await victim.post("/console/login", form, csrf=attacker.csrf))[0] == 403
+                presession = victim.http.cookie_jar.filter_cookies(URL(base + "/console"))[LOGIN_COOKIE].value
+                assert presession != victim.csrf  # the form's token is not the cookie's value
+            async with Client(base) as forger:  # a cookie and a field it chose alike: no longer enough
+                forger.http.cookie_jar.update_cookies({LOGIN_COOKIE: "chosen-token-0123456789"})
+                assert (await forger.post("/console/login", form, csrf="chosen-token-0123456789"))[0] == 403
+            async with Client(base) as owner:
+                await owner.get("/console/login")
+                assert (await owner.post("/console/login", form))[0] == 303
+                assert LOGIN_COOKIE not in owner.http.cookie_jar.filter_cookies(URL(base + "/console"))
+    asyncio.run(run())
+    assert audit_actions(sessions) == ["bad_csrf", "bad_csrf", "login"]
+
+
+def test_another_servers_secret_signs_no_valid_token() -> None:
+    assert login_token("secret-one", "browser") != login_token("secret-two", "browser")
+    assert login_token("secret-one", "browser") != login_token("secret-one", "browser2")
+    assert web_settings("sqlite://").console_secret != web_settings("sqlite://").console_secret  # random per start
+    assert web_settings("sqlite://", SYB_CONSOLE_SECRET="from-env").console_secret == "from-env"

@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.console.auth import Lifetime, end_session, resume, start_session
+from bot.console.auth import LOGIN_COOKIE, Lifetime, end_session, resume, start_session
 from bot.db import session_scope
 from bot.db.console import ConsoleAccount, ConsoleSession
 from bot.console.web import CLOCK
 from bot.web.app import create_app
-from tests.unit.console.conftest import NOW, PASSWORD, Client, World, add_account
+from tests.unit.console.conftest import NOW, PASSWORD, Client, World, add_account, csrf_in
 from tests.unit.web.conftest import serving, web_settings
 
 LIFETIME = Lifetime(idle=timedelta(minutes=30), absolute=timedelta(hours=8))
@@ -67,15 +67,17 @@ def test_end_session(sessions: "sessionmaker[Session]") -> None:
 
 
 def _session_cookie(console_url: str, public_url: str) -> str:
-    """The Set-Cookie of a successful sign-in (the form's token sent by hand: a Secure cookie needs HTTPS)."""
+    """The Set-Cookie of a successful sign-in (the pre-session cookie sent by hand: a Secure one needs HTTPS)."""
     async def run() -> str:
         app = create_app(web_settings(console_url, SYB_PUBLIC_URL=public_url))
         async with serving(app) as base:
             async with Client(base) as client:
-                await client.get("/console/login")
+                async with client.http.get(base + "/console/login") as resp:
+                    presession = resp.cookies[LOGIN_COOKIE].value
+                    csrf = csrf_in(await resp.text())
                 async with client.http.post(base + "/console/login", allow_redirects=False,
-                                            headers={"Cookie": f"syb_console_login={client.csrf}"},
-                                            data={"csrf": client.csrf, "login": "admin", "password": PASSWORD}) as resp:
+                                            headers={"Cookie": f"{LOGIN_COOKIE}={presession}"},
+                                            data={"csrf": csrf, "login": "admin", "password": PASSWORD}) as resp:
                     assert resp.status == 303
                     return next(v for v in resp.headers.getall("Set-Cookie") if v.startswith("syb_console="))
     return asyncio.run(run())
