@@ -32,7 +32,7 @@ class InboundMessage(Base):
     __tablename__ = "wechat_inbound"
 
     id = Column(Integer, primary_key=True)
-    dedupe_key = Column(String(128), nullable=False, unique=True)  # MsgId, or FromUserName:CreateTime:Event
+    dedupe_key = Column(String(128), nullable=False, unique=True)  # OpenID:MsgId, or OpenID:CreateTime:Event
     openid = Column(String(64), nullable=False, index=True)
     msg_type = Column(String(32), nullable=False)
     event = Column(String(32))

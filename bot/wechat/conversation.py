@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db import session_scope
 from bot.db.base import utcnow
 from bot.db.wechat import WeChatUser
+from bot.ratelimit import RateLimiter
 from bot.replies import render
 from bot.wechat import dedupe
 from bot.wechat.delivery import deliver, note_inbound, note_subscribe
@@ -34,13 +35,16 @@ class Conversation:
     """Runs messages through the assistant once each and decides passive reply or later delivery."""
 
     def __init__(self, sessions: "sessionmaker[Session]", respond: Respond, client: Any,
-                 budget: float = 4.5, passive_only: bool = False, hotline: str = "12345") -> None:
+                 budget: float = 4.5, passive_only: bool = False, hotline: str = "12345",
+                 limiter: Optional[RateLimiter] = None) -> None:
         self.sessions = sessions
         self.respond = respond
         self.client = client  # bot.wechat.api.WeChatClient
         self.budget = budget
         self.passive_only = passive_only
+        self.limiter = limiter  # messages per OpenID that the assistant runs
         self.apology = [{"text": render("system_busy", hotline=hotline)}]
+        self.too_fast = [{"text": render("too_fast")}]
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def _db(self, fn: Callable[[Session], Any]) -> Any:
@@ -61,12 +65,22 @@ class Conversation:
         if claimed.state == "later":
             return "success"
         if claimed.state == "process":
+            if claimed.first and not self._allowed(inbound):
+                # stored as the answer: a retry gets the same reply and is not counted again
+                await self._db(lambda s: dedupe.finish(s, inbound.dedupe_key, self.too_fast))
+                return self._passive(inbound, self.too_fast)
             task = asyncio.create_task(self._process(inbound))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             # shield: a dropped connection must not cancel the turn (its reply then goes by API)
             await asyncio.wait({asyncio.shield(task)}, timeout=max(0.0, deadline - time.monotonic()))
         return await self._await_answer(inbound, deadline)
+
+    def _allowed(self, inbound: Inbound) -> bool:
+        if self.limiter is None or self.limiter.allow(inbound.openid):
+            return True
+        logger.info("%s not run: its sender is over the rate limit", inbound.label)
+        return False
 
     def _note(self, session: Session, inbound: Inbound) -> Inbound:
         """Record the follower's state; add a recently reported location to a question about places."""
@@ -94,7 +108,7 @@ class Conversation:
                 return self._passive(inbound, outcome.reply or []) if outcome.state == "answered" else "success"
             await asyncio.sleep(POLL)
         if await self._db(lambda s: dedupe.give_up_passive(s, key)):
-            logger.info("reply to %s goes out by API: passive budget spent", key)
+            logger.info("reply to %s goes out by API: passive budget spent", inbound.label)
             return "success"
         outcome = await self._db(lambda s: dedupe.stored_reply(s, key))
         return self._passive(inbound, outcome.reply or []) if outcome and outcome.state == "answered" else "success"
@@ -112,10 +126,10 @@ class Conversation:
         try:
             reply = await self.respond(inbound)
         except Exception:  # the user still gets an answer; the error is logged with its trace
-            logger.exception("the assistant failed on %s", inbound.dedupe_key)
+            logger.exception("the assistant failed on %s", inbound.label)
             reply, failed = self.apology, True
         if not reply:  # Rasa answers nothing when one of its actions failed
-            logger.warning("the assistant had no answer to %s", inbound.dedupe_key)
+            logger.warning("the assistant had no answer to %s", inbound.label)
             reply, failed = self.apology, True
         if await self._db(lambda s: dedupe.finish(s, inbound.dedupe_key, reply, failed)):
             return

@@ -28,6 +28,7 @@ class Claim:
 
     state: str
     reply: Optional[list[dict[str, Any]]] = None
+    first: bool = False  # ``process`` for the first time (not taking over a dead worker's message)
 
 
 def claim(session: Session, inbound: Inbound) -> Claim:
@@ -41,7 +42,7 @@ def claim(session: Session, inbound: Inbound) -> Claim:
     try:
         with session.begin_nested():
             session.add(record)
-        return Claim("process")
+        return Claim("process", first=True)
     except IntegrityError:
         pass
     existing = session.scalars(select(InboundMessage).where(InboundMessage.dedupe_key == inbound.dedupe_key)).one()

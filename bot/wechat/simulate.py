@@ -75,17 +75,18 @@ def sign(token: str, timestamp: str, nonce: str, *extra: str) -> str:
     return signer.signature
 
 
-def request(account: Account, openid: str, xml: str, mode: str = "plain") -> tuple[dict[str, str], str]:
-    """The query string and body WeChat would POST for ``xml`` in ``mode``."""
+def request(account: Account, openid: str, xml: str, mode: str = "plain", *, timestamp: Optional[int] = None,
+            nonce: Optional[str] = None) -> tuple[dict[str, str], str]:
+    """The query string and body WeChat would POST for ``xml`` in ``mode`` (signed now, or at ``timestamp``)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
-    timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
-    query = {"signature": sign(account.token, timestamp, nonce), "timestamp": timestamp,
+    stamp, nonce = str(int(time.time()) if timestamp is None else timestamp), nonce or secrets.token_hex(5)
+    query = {"signature": sign(account.token, stamp, nonce), "timestamp": stamp,
              "nonce": nonce, "openid": openid}
     if mode == "plain":
         return query, xml
     envelope = xmltodict.parse(WeChatCrypto(account.token, account.aes_key, account.app_id)
-                               .encrypt_message(xml, nonce, timestamp))["xml"]
+                               .encrypt_message(xml, nonce, stamp))["xml"]
     query.update(encrypt_type="aes", msg_signature=envelope["MsgSignature"])
     encrypted = _field("Encrypt", envelope["Encrypt"])
     if mode == "safe":

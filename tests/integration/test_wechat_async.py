@@ -13,14 +13,16 @@ from typing import Any, Iterator
 import pytest
 
 from bot.config import Settings
+from bot.replies import render
 from bot.wechat import simulate
 from tests.integration.conftest import running_servers
 
 
 @pytest.fixture(scope="module")
 def slow_budget(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    # No turn fits in a millisecond: every answer must go by API.
-    yield from running_servers(sample_db, tmp_path_factory.mktemp("async"), WECHAT_REPLY_BUDGET="0.001")
+    # No turn fits in a millisecond: every answer must go by API. Two messages per user per 10 minutes.
+    yield from running_servers(sample_db, tmp_path_factory.mktemp("async"), WECHAT_REPLY_BUDGET="0.001",
+                               SYB_MESSAGE_RATE="2/600")
 
 
 def post(settings: Settings, account: simulate.Account, openid: str, xml: str) -> str:
@@ -49,3 +51,18 @@ def test_the_answer_follows_by_api_once(slow_budget: Settings) -> None:
     sent = inbox(slow_budget, user)
     assert len(sent) == 1 and sent[0]["kind"] == "custom"
     assert "住房公积金" in sent[0]["body"]["text"]["content"]
+
+
+def test_past_the_rate_limit_a_polite_answer_at_once_and_no_turn(slow_budget: Settings) -> None:
+    account = simulate.Account(slow_budget.wechat_token, slow_budget.wechat_app_id)
+    user = "o" + uuid.uuid4().hex[:27]
+    asked = [simulate.text(account, user, q) for q in ("公积金提取找哪个部门", "市场监管局电话多少", "开饭店找谁")]
+    assert post(slow_budget, account, user, asked[0]) == post(slow_budget, account, user, asked[1]) == "success"
+    for _ in range(2):  # the message and WeChat's retry of it: the same answer, passively
+        reply = simulate.read_reply(account, post(slow_budget, account, user, asked[2]), {})
+        assert reply is not None and reply["Content"] == render("too_fast")
+    deadline = time.monotonic() + 30
+    while len(inbox(slow_budget, user)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)
+    assert len(inbox(slow_budget, user)) == 2  # the first two answered by API, the third never run

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, Optional
 
 import pytest
@@ -15,8 +18,9 @@ from sqlalchemy import func, select
 from bot.config import Settings
 from bot.db.directory import Cadre
 from bot.db.wechat import InboundMessage, WeChatUser
+from bot.replies import render
 from bot.wechat import simulate
-from tests.integration.conftest import PREVIOUS_AES_KEY
+from tests.integration.conftest import PREVIOUS_AES_KEY, RUNNING
 
 
 class WeChatServer:
@@ -51,7 +55,13 @@ class WeChatServer:
 
 @pytest.fixture(scope="module")
 def wechat(servers: Settings) -> WeChatServer:
-    return WeChatServer(servers)
+    """The channel after one turn: a fresh server's first turns (models and indexes loading) miss the budget."""
+    server, user = WeChatServer(servers), openid()
+    server.send(simulate.text(server.account, user, "公积金提取找哪个部门"))
+    deadline = time.monotonic() + 60
+    while not [e for e in tracker_events(servers, user) if e["event"] == "bot"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return server
 
 
 def openid() -> str:
@@ -61,6 +71,22 @@ def openid() -> str:
 def inbound_rows(sample_sessions: Any, user: str) -> list[InboundMessage]:
     with sample_sessions() as s:
         return list(s.scalars(select(InboundMessage).where(InboundMessage.openid == user)))
+
+
+def tracker_events(servers: Settings, user: str) -> list[dict[str, Any]]:
+    """The events of ``user``'s conversation, from Rasa's HTTP API."""
+    url = f"http://127.0.0.1:{servers.rasa_port}/conversations/{user}/tracker?token={servers.rasa_api_token}"
+    with urllib.request.urlopen(url) as resp:
+        return list(json.loads(resp.read())["events"])
+
+
+def user_turns(servers: Settings, user: str) -> list[dict[str, Any]]:
+    return [e for e in tracker_events(servers, user) if e["event"] == "user"]
+
+
+def rasa_log(servers: Settings) -> str:
+    """What the Rasa server has written to its log so far (its standard output is the log file)."""
+    return Path(os.readlink(f"/proc/{RUNNING[servers.rasa_port][1].pid}/fd/1")).read_text(errors="replace")
 
 
 @pytest.mark.parametrize("mode", simulate.MODES)
@@ -117,11 +143,7 @@ def test_the_same_message_three_times_at_once_is_processed_once(wechat: WeChatSe
     assert [status for status, _ in replies] == [200, 200, 200]
     contents = {str((simulate.read_reply(wechat.account, text, query) or {}).get("Content")) for _, text in replies}
     assert len(contents) == 1 and "公积金" in contents.pop()
-    tracker_url = (f"http://127.0.0.1:{servers.rasa_port}/conversations/{user}/tracker"
-                   f"?token={servers.rasa_api_token}")
-    with urllib.request.urlopen(tracker_url) as resp:
-        events = json.loads(resp.read())["events"]
-    assert [e["message_id"] for e in events if e["event"] == "user"] == ["m:987654321099"]
+    assert [e["message_id"] for e in user_turns(servers, user)] == [f"m:{user}:987654321099"]
 
 
 def test_the_previous_aes_key_still_works_during_rotation(wechat: WeChatServer) -> None:
@@ -138,12 +160,7 @@ def test_a_retried_message_is_processed_once_and_answered_the_same(wechat: WeCha
     again = wechat.send(xml)
     assert first is not None and again is not None
     assert first.get("Content") == again.get("Content") and first["MsgType"] == again["MsgType"]
-    tracker_url = (f"http://127.0.0.1:{servers.rasa_port}/conversations/{user}/tracker"
-                   f"?token={servers.rasa_api_token}")
-    with urllib.request.urlopen(tracker_url) as resp:
-        events = json.loads(resp.read())["events"]
-    user_turns = [e for e in events if e["event"] == "user"]
-    assert len(user_turns) == 1 and user_turns[0]["message_id"] == "m:987654321012"
+    assert [e["message_id"] for e in user_turns(servers, user)] == [f"m:{user}:987654321012"]
 
 
 def test_events_and_other_message_types(wechat: WeChatServer, sample_sessions: Any) -> None:
@@ -178,3 +195,88 @@ def test_a_cadre_answer_is_a_news_card(wechat: WeChatServer, sample_sessions: An
     with urllib.request.urlopen(item["Url"]) as resp:  # the card page, served by the web app
         page = resp.read().decode()
     assert name in page and 'href="tel:' in page and "示例数据" in page
+
+
+def test_two_users_whose_messages_share_a_msg_id_each_get_their_own_answer(wechat: WeChatServer) -> None:
+    mine, theirs = openid(), openid()
+    first = wechat.send(simulate.text(wechat.account, mine, "公积金提取找哪个部门", msg_id=987654321777))
+    second = wechat.send(simulate.text(wechat.account, theirs, "市场监管局电话多少", msg_id=987654321777))
+    assert first is not None and "住房公积金" in first["Content"]
+    assert second is not None and "市场监督管理局" in second["Content"], second
+
+
+def test_a_signature_from_2001_is_refused(wechat: WeChatServer, sample_sessions: Any) -> None:
+    user = openid()
+    xml = simulate.text(wechat.account, user, "你好")
+    for mode in ("plain", "safe"):
+        query, body = simulate.request(wechat.account, user, xml, mode, timestamp=978307200)
+        status, text = wechat.post(query, body)
+        assert status == 403 and "签名" in text
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        urllib.request.urlopen(wechat.url + "?" + urllib.parse.urlencode({**query, "echostr": "echo123"}))
+    assert exc.value.code == 403
+    assert inbound_rows(sample_sessions, user) == []
+
+
+def malformed(account: simulate.Account, user: str) -> list[str]:
+    """Messages WeChat never sends, signed all the same (as with a leaked token)."""
+    text = simulate.text(account, user, "你好")
+    place = simulate.location(account, user, 41.8, 123.43, "沈阳")
+    return [
+        text.replace("<![CDATA[你好]]>", "<a>x</a>"),
+        text.replace("</xml>", "<Content>又一条</Content></xml>"),
+        place.replace("<Location_X>41.8</Location_X>", "<Location_X>北纬</Location_X>"),
+        place.replace("<Location_X>41.8</Location_X>", ""),
+        simulate.message_xml(account, user, "event", Event="LOCATION", Latitude="abc", Longitude=123.4),
+        text.split("<MsgId>")[0] + "</xml>",
+        text.replace("<CreateTime>", "<CreateTime>x"),
+    ]
+
+
+@pytest.mark.parametrize("mode", ["plain", "safe"])
+def test_malformed_signed_messages_get_a_polite_answer(wechat: WeChatServer, sample_sessions: Any, mode: str) -> None:
+    user = openid()
+    for xml in malformed(wechat.account, user):
+        reply = wechat.send(xml, mode)
+        assert reply is not None and reply["Content"] == render("message_unreadable") and reply["ToUserName"] == user
+    anonymous = simulate.text(wechat.account, user, "你好").replace(f"<![CDATA[{user}]]>", "<a/>")
+    status, text = wechat.post(*simulate.request(wechat.account, user, anonymous, mode))
+    assert status == 400 and "格式" in text
+    assert inbound_rows(sample_sessions, user) == []
+
+
+def test_no_signed_query_string_reaches_the_log(wechat: WeChatServer, servers: Settings) -> None:
+    user = openid()
+    signed = []
+    xml = simulate.text(wechat.account, user, "你好")
+    for mode in ("plain", "safe"):  # a message that used to end in a 500, a forged one, a stale one
+        signed.append(simulate.request(wechat.account, user, malformed(wechat.account, user)[0], mode))
+        query, body = simulate.request(wechat.account, user, xml, mode)
+        signed += [({**query, "signature": "f" * 40}, body),
+                   simulate.request(wechat.account, user, xml, mode, timestamp=978307200)]
+    for query, body in signed:
+        assert wechat.post(query, body)[0] < 500
+    query = {**signed[0][0], "echostr": "echo" + uuid.uuid4().hex}
+    for q in (query, {**query, "signature": "0" * 40}):
+        try:
+            urllib.request.urlopen(wechat.url + "?" + urllib.parse.urlencode(q)).close()
+        except urllib.error.HTTPError:
+            pass
+    time.sleep(0.5)
+    log = rasa_log(servers)
+    assert "refused a WeChat POST to /webhooks/wechat/webhook" in log  # the reasons are logged
+    secrets = {v for q, _ in signed for k, v in q.items() if k in ("signature", "msg_signature", "nonce")}
+    secrets |= {query["echostr"], user}
+    assert not [s for s in secrets if s in log]
+    assert not [k for k in ("signature=", "nonce=", "echostr=", "openid=") if k in log]
+
+
+def test_a_long_message_reaches_the_assistant_cut_and_marked(wechat: WeChatServer, servers: Settings) -> None:
+    user = openid()
+    said = "我想咨询" + "开饭店要办哪些证" * 200
+    wechat.send(simulate.text(wechat.account, user, said))  # answered now or by API: either is fine here
+    deadline = time.monotonic() + 30
+    while not (turns := user_turns(servers, user)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(turns) == 1 and turns[0]["text"] == said[:servers.max_message_chars]
+    assert turns[0]["metadata"]["overlong"] == len(said)

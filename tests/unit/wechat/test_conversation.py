@@ -12,6 +12,8 @@ from sqlalchemy.engine import Engine
 
 from bot.db import make_session_factory, session_scope
 from bot.db.wechat import InboundMessage, WeChatUser
+from bot.ratelimit import RateLimiter
+from bot.replies import render
 from bot.wechat import simulate
 from bot.wechat.api import WeChatClient
 from bot.wechat.conversation import Conversation
@@ -42,11 +44,11 @@ def content(xml: str) -> str:
     return xmltodict.parse(xml)["xml"]["Content"]
 
 
-async def _with(engine: Engine, assistant: Assistant, budget: float, scenario: Any) -> Any:
+async def _with(engine: Engine, assistant: Assistant, budget: float, scenario: Any, **kw: Any) -> Any:
     sessions = make_session_factory(engine)
     async with running_sandbox() as (state, base):
         async with WeChatClient(base, APP_ID, SECRET, sessions, retries=1, backoff=0.01) as client:
-            conv = Conversation(sessions, assistant, client, budget=budget)
+            conv = Conversation(sessions, assistant, client, budget=budget, **kw)
             result = await scenario(conv, state)
             await conv.drain()
             return result, state
@@ -149,3 +151,30 @@ def test_events_without_words_are_recorded_not_answered(empty_engine: Engine) ->
         assert user.subscribed is False and user.latitude == 41.79
         asked_record = s.query(InboundMessage).filter_by(content="离我最近的政务大厅").one()
         assert asked_record.status == "answered"
+
+
+def test_two_users_whose_messages_share_a_msg_id_each_get_their_own_answer(empty_engine: Engine) -> None:
+    assistant = Assistant()
+    mine = simulate.text(ACCOUNT, "oMine", "公积金提取找谁", msg_id=4242)
+    theirs = simulate.text(ACCOUNT, "oTheirs", "开饭店找谁", msg_id=4242)
+
+    async def scenario(conv: Conversation, state: Any) -> Any:
+        return await conv.handle(parse(mine)), await conv.handle(parse(theirs))
+
+    (first, second), _ = asyncio.run(_with(empty_engine, assistant, 2.0, scenario))
+    assert (content(first), content(second)) == ("答：公积金提取找谁", "答：开饭店找谁")
+    assert assistant.calls == ["公积金提取找谁", "开饭店找谁"]
+
+
+def test_past_the_rate_limit_a_polite_answer_and_retries_count_once(empty_engine: Engine) -> None:
+    assistant = Assistant()
+    asked = [simulate.text(ACCOUNT, "oFast", f"问题{i}") for i in range(3)]
+
+    async def scenario(conv: Conversation, state: Any) -> Any:
+        replies = [await conv.handle(parse(xml)) for xml in (asked[0], asked[0], asked[1], asked[2], asked[2])]
+        return replies + [await conv.handle(parse(simulate.text(ACCOUNT, "oSlow", "你好")))]
+
+    replies, _ = asyncio.run(_with(empty_engine, assistant, 2.0, scenario, limiter=RateLimiter(2, 60)))
+    assert [content(r) for r in replies] == ["答：问题0", "答：问题0", "答：问题1", render("too_fast"),
+                                             render("too_fast"), "答：你好"]
+    assert assistant.calls == ["问题0", "问题1", "你好"]

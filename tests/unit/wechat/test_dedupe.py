@@ -99,3 +99,10 @@ def test_two_menu_clicks_in_one_second_are_two_events_and_a_retry_is_one() -> No
     second = parse(simulate.event(ACCOUNT, "oA", "CLICK", "REGISTER_ENTERPRISE", create_time=1764000000))
     retry = parse(simulate.event(ACCOUNT, "oA", "CLICK", "FIND_CONTACT", create_time=1764000000))
     assert first.dedupe_key != second.dedupe_key and first.dedupe_key == retry.dedupe_key
+
+
+def test_the_same_msg_id_from_two_senders_is_two_messages() -> None:
+    mine = parse(simulate.text(ACCOUNT, "oA", "你好", msg_id=5))
+    theirs = parse(simulate.text(ACCOUNT, "oB", "你好", msg_id=5))
+    assert mine.dedupe_key != theirs.dedupe_key
+    assert mine.dedupe_key == parse(simulate.text(ACCOUNT, "oA", "你好", msg_id=5)).dedupe_key

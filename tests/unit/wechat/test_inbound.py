@@ -1,9 +1,11 @@
 """Inbound requests built exactly as WeChat's servers send them (bot.wechat.simulate)."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from bot.wechat import simulate
+from bot.wechat import inbound, simulate
 from bot.wechat.inbound import Guard, Rejected, parse
 
 KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -18,7 +20,7 @@ def test_every_mode_opens_to_the_same_message(mode: str) -> None:
     query, body = simulate.request(ACCOUNT, "oUser1", xml, mode)
     envelope = GUARD.open(query, body.encode())
     inbound = parse(envelope.xml)
-    assert (inbound.openid, inbound.text, inbound.dedupe_key) == ("oUser1", "公积金提取找哪个部门", "m:42")
+    assert (inbound.openid, inbound.text, inbound.dedupe_key) == ("oUser1", "公积金提取找哪个部门", "m:oUser1:42")
     assert (envelope.crypto is None) == (mode == "plain")
 
 
@@ -139,3 +141,93 @@ def test_url_verification() -> None:
 def test_markup_characters_reach_the_assistant_unchanged() -> None:
     said = "沈阳A&B<机械>有限公司]]>投诉"
     assert parse(simulate.text(ACCOUNT, "o1", said)).text == said
+
+
+@pytest.mark.parametrize("timestamp", [978307200, -400, 400, "abc"])  # 2001; or six-odd minutes off now
+def test_a_signature_outside_five_minutes_is_refused(timestamp: "int | str") -> None:
+    when = timestamp if isinstance(timestamp, str) or timestamp > 10**6 else int(time.time()) + timestamp
+    query, body = simulate.request(ACCOUNT, "o1", simulate.text(ACCOUNT, "o1", "你好"), "safe", timestamp=0)
+    query = {**query, "timestamp": str(when), "signature": simulate.sign(ACCOUNT.token, str(when), query["nonce"])}
+    for check in (lambda: GUARD.open(query, body.encode()), lambda: GUARD.verify_url({**query, "echostr": "1"})):
+        with pytest.raises(Rejected) as exc:
+            check()
+        assert exc.value.status == 403
+
+
+def test_a_signature_within_five_minutes_is_accepted() -> None:
+    for offset in (-200, 200):
+        query, body = simulate.request(ACCOUNT, "o1", simulate.text(ACCOUNT, "o1", "你好"),
+                                       timestamp=int(time.time()) + offset)
+        assert parse(GUARD.open(query, body.encode()).xml).text == "你好"
+
+
+@pytest.mark.parametrize("mode", ["plain", "compatible"])
+def test_a_captured_signature_with_another_body_is_refused(mode: str) -> None:
+    guard = Guard(ACCOUNT.token, ACCOUNT.app_id, [KEY])
+    query, body = simulate.request(ACCOUNT, "oVictim", simulate.text(ACCOUNT, "oVictim", "查询投诉"), mode)
+    assert guard.open(query, body.encode()).xml == guard.open(query, body.encode()).xml  # WeChat's retry
+    plain = {k: v for k, v in query.items() if k not in ("encrypt_type", "msg_signature")}  # signed alike
+    with pytest.raises(Rejected) as exc:
+        guard.open(plain, simulate.text(ACCOUNT, "oVictim", "取消推送").encode())
+    assert exc.value.status == 403
+
+
+def _mangled(xml: str, old: str, new: str) -> str:
+    assert old in xml
+    return xml.replace(old, new, 1)
+
+
+TEXT = simulate.text(ACCOUNT, "o1", "你好", msg_id=77, create_time=1764000000)
+PLACE = simulate.location(ACCOUNT, "o1", 41.8, 123.43, "沈阳", msg_id=78, create_time=1764000000)
+REPORT = simulate.message_xml(ACCOUNT, "o1", "event", Event="LOCATION", Latitude=41.8, Longitude=123.4,
+                              create_time=1764000000)
+MALFORMED = {
+    "nested Content": _mangled(TEXT, "<![CDATA[你好]]>", "<a>x</a>"),
+    "two Contents": _mangled(TEXT, "</xml>", "<Content>又一个</Content></xml>"),
+    "Content with an attribute": _mangled(TEXT, "<Content>", '<Content lang="zh">'),
+    "nested MsgType": _mangled(TEXT, "<![CDATA[text]]>", "<t>text</t>"),
+    "no MsgType": _mangled(TEXT, "<MsgType><![CDATA[text]]></MsgType>", ""),
+    "no MsgId": _mangled(TEXT, "<MsgId>77</MsgId>", ""),
+    "MsgId not a number": _mangled(TEXT, "<MsgId>77</MsgId>", "<MsgId>七十七</MsgId>"),
+    "no CreateTime": _mangled(TEXT, "<CreateTime>1764000000</CreateTime>", ""),
+    "CreateTime not a number": _mangled(TEXT, "<CreateTime>1764000000</CreateTime>", "<CreateTime>昨天</CreateTime>"),
+    "Location_X not a number": _mangled(PLACE, "<Location_X>41.8</Location_X>", "<Location_X>北纬</Location_X>"),
+    "Location_X not finite": _mangled(PLACE, "<Location_X>41.8</Location_X>", "<Location_X>nan</Location_X>"),
+    "no Location_X": _mangled(PLACE, "<Location_X>41.8</Location_X>", ""),
+    "Location_Y out of range": _mangled(PLACE, "<Location_Y>123.43</Location_Y>", "<Location_Y>1e308</Location_Y>"),
+    "Latitude not a number": _mangled(REPORT, "<Latitude>41.8</Latitude>", "<Latitude>x</Latitude>"),
+    "no Latitude": _mangled(REPORT, "<Latitude>41.8</Latitude>", ""),
+    "nested Event": _mangled(REPORT, "<![CDATA[LOCATION]]>", "<e/>"),
+    "MediaId too long": simulate.message_xml(ACCOUNT, "o1", "image", MediaId="M" * 129),
+}
+
+
+@pytest.mark.parametrize("name", MALFORMED)
+def test_a_malformed_message_from_a_readable_sender_can_be_answered(name: str) -> None:
+    with pytest.raises(inbound.Unreadable) as exc:
+        parse(MALFORMED[name])
+    assert (exc.value.status, exc.value.openid, exc.value.account) == (400, "o1", ACCOUNT.original_id)
+
+
+@pytest.mark.parametrize("xml", [
+    _mangled(TEXT, "<![CDATA[o1]]>", "<a>o1</a>"),
+    _mangled(TEXT, "<FromUserName><![CDATA[o1]]></FromUserName>", ""),
+    _mangled(TEXT, "<![CDATA[o1]]>", "o" * 65),
+    _mangled(TEXT, "<![CDATA[o1]]>", "<![CDATA[o 1]]>"),
+    _mangled(TEXT, "<ToUserName><![CDATA[gh_syb_local]]></ToUserName>", ""),
+    "<xml>text only</xml>",
+    "<notxml><FromUserName>o1</FromUserName></notxml>",
+])
+def test_a_message_without_a_readable_sender_is_a_400(xml: str) -> None:
+    with pytest.raises(Rejected) as exc:
+        parse(xml)
+    assert exc.value.status == 400 and not isinstance(exc.value, inbound.Unreadable)
+
+
+def test_a_long_message_is_cut_and_marked_with_its_length() -> None:
+    long = parse(simulate.text(ACCOUNT, "o1", "  " + "长" * 1500), max_chars=1000)
+    assert long.text == "长" * 1000 and long.metadata == {"overlong": 1500}
+    heard = parse(simulate.voice(ACCOUNT, "o1", "说" * 1200, media_id="V1"), max_chars=1000)
+    assert heard.text == "说" * 1000 and heard.metadata == {"voice_media_id": "V1", "overlong": 1200}
+    exact = parse(simulate.text(ACCOUNT, "o1", "长" * 1000), max_chars=1000)
+    assert exact.text == "长" * 1000 and "overlong" not in exact.metadata
