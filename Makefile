@@ -51,7 +51,7 @@ run: $(MODEL)  ## set up, build the database, train if needed, start everything
 
 shell: $(MODEL)  ## chat in the terminal (starts the action server too)
 	@eval "$$($(PY) -m bot env)"; \
-	  $(RASA) run actions --port 5055 >var/actions-shell.log 2>&1 & pid=$$!; \
+	  $(PY) -m bot action-server >var/actions-shell.log 2>&1 & pid=$$!; \
 	  trap "kill $$pid" EXIT; $(RASA) shell --model $(MODEL) --endpoints endpoints.yml
 
 validate: $(DICT) $(LOOKUPS)  ## rasa data validate (must be clean) and NLU entity alignment

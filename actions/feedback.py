@@ -196,6 +196,8 @@ class ValidateComplaintForm(ValidateFeedbackForm):
         elif requested == "complaint_description" or (requested is None and _substantive(text)):
             if text:
                 slots["complaint_description"] = text
+                if metadata.get("overlong"):  # the channel kept the first part of a long description
+                    dispatcher.utter_message(text=render("description_cut", kept=len(text)))
                 if answers.when(text) and not tracker.get_slot("complaint_time"):
                     slots["complaint_time"] = answers.when(text)
             else:

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from bot import runtime
+from bot.config import Settings
 from bot.db import init_schema, session_scope
 from bot.errors import InvalidInput
 
@@ -94,7 +95,10 @@ def cmd_web(_: argparse.Namespace) -> int:
     """Serve the web app (chat page, service cards, local WeChat API sandbox)."""
     from bot.web.app import main as web_main
 
-    web_main(runtime.settings())
+    settings = _safe_settings()
+    if settings is None:
+        return 2
+    web_main(settings)
     return 0
 
 
@@ -196,6 +200,37 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _safe_settings() -> "Settings | None":
+    """The settings, or None (after printing why) when production mode would start unsafely."""
+    settings = runtime.settings()
+    problems = settings.production_problems()
+    for problem in problems:
+        print(f"生产环境配置不安全：{problem}", file=sys.stderr)
+    return None if problems else settings
+
+
+def cmd_rasa_server(_: argparse.Namespace) -> int:
+    """The Rasa server (channels, HTTP API behind its token), secrets from the environment."""
+    from bot.channels.servers import run_rasa
+
+    settings = _safe_settings()
+    if settings is None:
+        return 2
+    run_rasa(settings)
+    return 0
+
+
+def cmd_action_server(_: argparse.Namespace) -> int:
+    """The action server: loopback (or SYB_ACTIONS_HOST), callers must send the shared token."""
+    from bot.channels.servers import run_actions
+
+    settings = _safe_settings()
+    if settings is None:
+        return 2
+    run_actions(settings)
+    return 0
+
+
 def cmd_serve(_: argparse.Namespace) -> int:
     from bot.serve import serve
 
@@ -240,7 +275,9 @@ def main(argv: "list[str] | None" = None) -> int:
     p.add_argument("--name", default="", help="display name (default: the login)")
     p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     p.set_defaults(func=cmd_create_admin)
-    sub.add_parser("serve", help="start the action server and the Rasa server").set_defaults(func=cmd_serve)
+    sub.add_parser("serve", help="start the web app, the action server and the Rasa server").set_defaults(func=cmd_serve)
+    sub.add_parser("rasa-server", help="the Rasa server alone (serve starts it)").set_defaults(func=cmd_rasa_server)
+    sub.add_parser("action-server", help="the action server alone (serve starts it)").set_defaults(func=cmd_action_server)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -39,6 +39,7 @@ _ASKING = re.compile(r"我要|我想|想要|请问|怎么|咋|去哪|往哪|在�
                      r"投诉|举报|反映|反应|打什么电话|电话|办理|办|一下|啊|呢|吗|呀|吧|的|了|儿")
 # Intents that start a form; a question where to take a matter must not start one.
 FORM_INTENTS = ("complain", "register_enterprise", "rate_service")
+OVERLONG = "message_too_long"  # the channel cut the message (metadata ``overlong``): answered politely
 # What each form's intent needs to be said for the form to start.
 _FORM_WORDS = {
     "complain": re.compile(r"投诉|举报|反映|告|曝光|态度|差|慢|不|没|太|气|难|烂|坑|骂|凶|冲|横|推|拖|跑|乱|骗"),

@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bot.config import REPO_ROOT, Settings
+from bot.config import REPO_ROOT, Settings, connectable
 
 
 def rasa_env(settings: Settings) -> dict[str, str]:
@@ -66,40 +66,37 @@ def _log_tail(path: Path, lines: int = 30) -> str:
         return "（没有日志）"
 
 
+def _server(command: str, settings: Settings, log: Path) -> subprocess.Popen:
+    """``python -m bot <command>`` in the background; its settings (secrets too) go by environment only."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen([sys.executable, "-m", "bot", command], cwd=REPO_ROOT, env=rasa_env(settings),
+                            stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+
+
 def start_actions(settings: Settings, log_dir: Path) -> subprocess.Popen:
     """The action server in the background (not waited for)."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen(
-        [str(Path(sys.executable).parent / "rasa"), "run", "actions", "--port", str(settings.actions_port),
-         "--actions", "actions"],
-        cwd=REPO_ROOT, env=rasa_env(settings), stdout=open(log_dir / "actions.log", "ab"), stderr=subprocess.STDOUT,
-    )
+    return _server("action-server", settings, log_dir / "actions.log")
 
 
 def actions_ready(settings: Settings, proc: subprocess.Popen, seconds: float = 120) -> bool:
-    return _wait(f"http://127.0.0.1:{settings.actions_port}/health", proc, seconds)
+    return _wait(f"http://{connectable(settings.actions_host)}:{settings.actions_port}/health", proc, seconds)
 
 
 def start(settings: Settings, log_dir: Path) -> list[subprocess.Popen]:
     """Start the three servers in the background; raise if one does not come up."""
-    bindir = Path(sys.executable).parent
-    env = rasa_env(settings)
+    problems = settings.production_problems()
+    if problems:
+        raise StartError("生产环境配置不安全，未启动：\n" + "\n".join(f"  - {p}" for p in problems))
+    latest_model(settings)
     actions = start_actions(settings, log_dir)
-    rasa = subprocess.Popen(
-        [str(bindir / "rasa"), "run", "--port", str(settings.rasa_port), "--model", str(latest_model(settings)),
-         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-         "--enable-api", "--auth-token", settings.rasa_api_token],
-        cwd=REPO_ROOT, env=env, stdout=open(log_dir / "rasa.log", "ab"), stderr=subprocess.STDOUT,
-    )
-    web = subprocess.Popen(
-        [sys.executable, "-m", "bot", "web"],
-        cwd=REPO_ROOT, env=env, stdout=open(log_dir / "web.log", "ab"), stderr=subprocess.STDOUT,
-    )
+    rasa = _server("rasa-server", settings, log_dir / "rasa.log")
+    web = _server("web", settings, log_dir / "web.log")
     procs = [actions, rasa, web]
+    rasa_host = connectable(settings.rasa_host)
     checks = [
         ("web", web, f"http://127.0.0.1:{settings.web_port}/health", 60),
-        ("actions", actions, f"http://127.0.0.1:{settings.actions_port}/health", 120),
-        ("rasa", rasa, f"http://127.0.0.1:{settings.rasa_port}/status?token={settings.rasa_api_token}", 300),
+        ("actions", actions, f"http://{connectable(settings.actions_host)}:{settings.actions_port}/health", 120),
+        ("rasa", rasa, f"http://{rasa_host}:{settings.rasa_port}/status?token={settings.rasa_api_token}", 300),
     ]
     for name, proc, url, seconds in checks:
         if not _wait(url, proc, seconds):
@@ -124,6 +121,24 @@ def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def banner(settings: Settings, log_dir: Path) -> str:
+    """Where to chat and what listens where, for the operator."""
+    web, rasa = f"http://127.0.0.1:{settings.web_port}", f"http://{connectable(settings.rasa_host)}:{settings.rasa_port}"
+    lines = ["", "@沈阳营商 助手已启动（生产模式）：" if settings.production else "@沈阳营商 助手已启动："]
+    if settings.local_wechat:
+        lines.append(f"  在浏览器中打开 {web}/chat 与助手对话（本地模拟公众号）")
+    lines += [f"  工作台（投诉办理、评价、排行榜）：{web}/console（首个管理员：.venv/bin/python -m bot create-admin --login admin）",
+              f"  政策库（图解、解读、问答）：{web}/policies",
+              f"  微信公众号服务器地址：{settings.public_url}/webhooks/wechat/webhook"
+              f"（由反向代理转发到 {rasa}/webhooks/wechat/webhook）"]
+    if settings.rest_secret or not settings.production:
+        auth = "，需带 Authorization: Bearer <SYB_REST_SECRET>" if settings.rest_secret else ""
+        lines.append(f"  REST 对话接口：POST {rasa}/webhooks/rest/webhook{auth}  " + '{"sender": "me", "message": "开饭店找谁"}')
+    lines += [f"  动作服务器（仅内部）：http://{connectable(settings.actions_host)}:{settings.actions_port}/health",
+              "  终端对话：另开终端运行 make shell", f"  日志：{log_dir}", "按 Ctrl-C 停止。"]
+    return "\n".join(lines)
+
+
 def serve(settings: Settings) -> int:
     """Run until Ctrl-C or until a server dies."""
     log_dir = REPO_ROOT / "var" / "log"
@@ -132,20 +147,7 @@ def serve(settings: Settings) -> int:
     except StartError as exc:
         print(exc, file=sys.stderr)
         return 1
-    port = settings.rasa_port
-    print(
-        "\n@沈阳营商 助手已启动：\n"
-        f"  在浏览器中打开 http://127.0.0.1:{settings.web_port}/chat 与助手对话（本地模拟公众号）\n"
-        f"  工作台（投诉办理、评价、排行榜）：http://127.0.0.1:{settings.web_port}/console"
-        "（首个管理员：.venv/bin/python -m bot create-admin --login admin）\n"
-        f"  政策库（图解、解读、问答）：http://127.0.0.1:{settings.web_port}/policies\n"
-        f"  微信公众号服务器地址：http://<本机公网地址>:{port}/webhooks/wechat/webhook\n"
-        f"  REST 对话接口：POST http://127.0.0.1:{port}/webhooks/rest/webhook  "
-        '{"sender": "me", "message": "开饭店找谁"}\n'
-        f"  动作服务器：http://127.0.0.1:{settings.actions_port}/health\n"
-        f"  终端对话：另开终端运行 make shell\n  日志：{log_dir}\n按 Ctrl-C 停止。",
-        flush=True,
-    )
+    print(banner(settings, log_dir), flush=True)
     for sig in (signal.SIGINT, signal.SIGTERM):  # also when started with SIGINT ignored (in the background)
         signal.signal(sig, _interrupt)
     try:

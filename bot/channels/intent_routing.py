@@ -6,7 +6,8 @@ message that names a unit, a cadre or a matter, become ``find_contact`` (the rul
 ``bot.routing.routed_intent``). What a message names comes from DIET's unit, person and service_item
 entities and from its jieba tokens that are names of the directory's (units, matters and bundles,
 cadres: read from the database when the model is loaded, so new names count without retraining). DIET's ranking is kept below the
-new intent, so the logs still show what it thought.
+new intent, so the logs still show what it thought. A message the channel cut for its length
+(metadata ``overlong``) becomes ``message_too_long`` whatever it says.
 """
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.routing import routed_intent
+from bot.routing import OVERLONG, routed_intent
 
 DIRECTORY_ENTITIES = ("unit", "person", "service_item")
 
@@ -53,7 +54,9 @@ class IntentRouter(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = message.get(INTENT) or {}
-            routed = routed_intent(message.get(TEXT) or "", intent.get("name") or "", self.mentions(message))
+            metadata = message.get(METADATA) or {}
+            routed = OVERLONG if metadata.get("overlong") else routed_intent(
+                message.get(TEXT) or "", intent.get("name") or "", self.mentions(message))
             if routed:
                 confidence = float(intent.get("confidence") or 1.0)
                 message.set(INTENT, {"name": routed, "confidence": confidence}, add_to_output=True)

@@ -19,6 +19,9 @@ from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotS
 from rasa.shared.core.trackers import DialogueStateTracker
 
 
+HARD_LIMIT = 3
+
+
 def _last_action(tracker: DialogueStateTracker) -> Optional[str]:
     """The last action run before the assistant started listening, if any."""
     for event in reversed(tracker.events):
@@ -31,8 +34,15 @@ def _last_action(tracker: DialogueStateTracker) -> Optional[str]:
 
 
 def rollover_events(tracker: DialogueStateTracker, max_events: int) -> list[Event]:
-    """The events that start a new session now, or none if the session is short or something is in progress."""
-    if len(tracker.events) <= max_events or tracker.active_loop_name or tracker.latest_action_name != ACTION_LISTEN_NAME:
+    """The events that start a new session now, or none if the session is short or something is in progress.
+
+    Past ``HARD_LIMIT`` × ``max_events`` a session starts anew even inside a form (the form is left,
+    its slots kept): no conversation grows without bound, however it is driven.
+    """
+    if len(tracker.events) <= max_events or tracker.latest_action_name != ACTION_LISTEN_NAME:
+        return []
+    hard = len(tracker.events) > HARD_LIMIT * max_events
+    if tracker.active_loop_name and not hard:
         return []
     started = SessionStarted()
     at = started.timestamp

@@ -152,7 +152,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_http_client)
     app.cleanup_ctx.append(_notifier)
     app.cleanup_ctx.append(_policy_pusher)
-    local = settings.wechat_api_base == settings.public_url + "/sandbox"
+    local = settings.local_wechat
     setup_routes(app, chat_page=local)
     if local:
         from bot.web.sandbox import sandbox_app

@@ -19,16 +19,17 @@ PREVIOUS_AES_KEY = "previouskeypreviouskeypreviouskey0123456789"
 
 
 class RestClient:
-    """Talks to Rasa's REST channel like a chat client would."""
+    """Talks to Rasa's REST channel like a chat client would (with the channel's secret when there is one)."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, secret: str = "") -> None:
         self.url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+        self.headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {secret}"} if secret else {})}
 
     def send(self, sender: str, message: str, metadata: "dict[str, Any] | None" = None) -> list[str]:
         body: dict[str, Any] = {"sender": sender, "message": message}
         if metadata:
             body["metadata"] = metadata
-        req = urllib.request.Request(self.url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+        req = urllib.request.Request(self.url, json.dumps(body).encode(), self.headers)
         with urllib.request.urlopen(req, timeout=60) as resp:
             return [m["text"] for m in json.loads(resp.read()) if m.get("text")]
 
@@ -68,6 +69,7 @@ def running_servers(sample_db: Path, tmp: Path, **env: str) -> Iterator[Settings
         # would race the unit tests that share the sample database (the servers live for the session).
         "SYB_PUSH_INTERVAL": "0",
         "SYB_NOTIFY_INTERVAL": "0",
+        "SYB_MESSAGE_RATE": "100000/60",  # every test talks from 127.0.0.1; test_security checks the limit
         **env,
     })
     procs = start(settings, tmp / "log")

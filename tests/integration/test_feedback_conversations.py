@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.db import session_scope
 from bot.db.feedback import Complaint, Rating
+from bot.channels.rest import conversation_id
 from tests.integration.conftest import RestClient, restart_actions, stop_actions
 
 
@@ -30,7 +31,7 @@ def test_rating_in_one_message_then_comment_and_confirm(chat: RestClient, sample
     thanks = say(chat, me, "确认")
     assert "感谢您的评价" in thanks and "平均服务态度" in thanks
     with session_scope(sample_sessions) as s:
-        (rating,) = s.scalars(select(Rating).where(Rating.user_id == me)).all()
+        (rating,) = s.scalars(select(Rating).where(Rating.user_id == conversation_id(me))).all()
         assert (rating.attitude, rating.proficiency, rating.comment) == (5, 4, "工作人员很耐心")
 
 
@@ -54,7 +55,7 @@ def test_complaint_with_a_correction_stop_and_restart(chat: RestClient, sample_s
     assert "沈河区" in corrected and "请确认投诉内容" in corrected
     assert "已取消" in say(chat, me, "算了不投诉了")
     with session_scope(sample_sessions) as s:
-        assert s.scalars(select(Complaint).where(Complaint.user_id == me)).all() == []
+        assert s.scalars(select(Complaint).where(Complaint.user_id == conversation_id(me))).all() == []
 
 
 def test_one_ticket_when_the_action_server_restarts_before_the_confirmation(
@@ -72,7 +73,7 @@ def test_one_ticket_when_the_action_server_restarts_before_the_confirmation(
     done = say(chat, me, "确认")
     assert "工单号 TS" in done
     with session_scope(sample_sessions) as s:
-        (ticket,) = s.scalars(select(Complaint).where(Complaint.user_id == me)).all()
+        (ticket,) = s.scalars(select(Complaint).where(Complaint.user_id == conversation_id(me))).all()
         assert ticket.ticket_id in done and ticket.anonymous and "两周没动静" in ticket.description
     progress = say(chat, me, "我的投诉处理得怎么样了")
     assert ticket.ticket_id in progress and "已提交" in progress

@@ -6,6 +6,7 @@ import uuid
 from sqlalchemy import create_engine, text
 
 from bot.config import Settings
+from bot.channels.rest import conversation_id
 from tests.integration.conftest import RestClient
 
 QUESTION = "一级伤残津贴现在多少钱"
@@ -17,7 +18,7 @@ def sessions_started(settings: Settings, sender: str) -> list[int]:
     try:
         with engine.connect() as db:
             types = db.execute(text("SELECT type_name FROM events WHERE sender_id = :s ORDER BY id"),
-                               {"s": sender}).scalars().all()
+                               {"s": conversation_id(sender)}).scalars().all()
     finally:
         engine.dispose()
     sizes: list[int] = []

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db import session_scope
 from bot.db.policies import Enterprise, EnterpriseBinding, PushSubscription
 from bot.policies.enterprises import with_check_char
+from bot.channels.rest import conversation_id
 from tests.integration.conftest import RestClient
 
 
@@ -53,13 +54,13 @@ def test_register_recommend_subscribe_and_stop(chat: RestClient, sample_sessions
         enterprise = s.scalars(select(Enterprise).where(Enterprise.credit_code == code)).one()
         assert (enterprise.industry, enterprise.size, enterprise.district, enterprise.founded_year) == (
             "制造业", "中型", "浑南区", 2019)
-        assert s.scalars(select(EnterpriseBinding).where(EnterpriseBinding.user_id == me)).one()
+        assert s.scalars(select(EnterpriseBinding).where(EnterpriseBinding.user_id == conversation_id(me))).one()
     recommended = say(chat, me, "推荐适合我们企业的政策")
     assert "为您推荐" in recommended and "/policies/" in recommended
     assert "已为您订阅" in say(chat, me, "订阅政策推送")
     assert "已为您取消政策推送" in say(chat, me, "别再给我推送了")
     with session_scope(sample_sessions) as s:
-        assert s.scalars(select(PushSubscription).where(PushSubscription.user_id == me)).one().active is False
+        assert s.scalars(select(PushSubscription).where(PushSubscription.user_id == conversation_id(me))).one().active is False
 
 
 def test_registration_can_be_abandoned(chat: RestClient, sample_sessions: "sessionmaker[Session]") -> None:
@@ -67,4 +68,4 @@ def test_registration_can_be_abandoned(chat: RestClient, sample_sessions: "sessi
     say(chat, me, "绑定我的公司")
     assert "已取消企业注册" in say(chat, me, "算了不弄了")
     with session_scope(sample_sessions) as s:
-        assert not s.scalars(select(EnterpriseBinding).where(EnterpriseBinding.user_id == me)).all()
+        assert not s.scalars(select(EnterpriseBinding).where(EnterpriseBinding.user_id == conversation_id(me))).all()

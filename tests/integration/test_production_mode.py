@@ -21,6 +21,7 @@ from bot.db.wechat import InboundMessage
 from bot.directory.importer import apply
 from bot.wechat import simulate
 from tests.conftest import PG_ADMIN_URL
+from bot.channels.rest import conversation_id
 from tests.integration.conftest import RestClient, running_servers
 
 REDIS_URL = "redis://127.0.0.1:6379/3"
@@ -96,6 +97,6 @@ def test_a_complaint_across_workers_makes_one_ticket_in_postgresql(production: S
     assert "已提交" in "\n".join(chat.send(me, "我的投诉处理得怎么样了"))
     engine = create_db_engine(production.database_url)
     with session_scope(make_session_factory(engine)) as s:
-        (ticket,) = s.scalars(select(Complaint).where(Complaint.user_id == me)).all()
+        (ticket,) = s.scalars(select(Complaint).where(Complaint.user_id == conversation_id(me))).all()
         assert ticket.ticket_id in done and "五趟" in ticket.description and ticket.happened == "上周三上午"
     engine.dispose()

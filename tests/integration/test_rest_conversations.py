@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.users import CallbackRequest
+from bot.channels.rest import conversation_id
 from tests.integration.conftest import RestClient
 
 
@@ -60,7 +61,7 @@ def test_human_handoff_records_one_callback(chat: RestClient, sample_sessions) -
     reply = joined(chat.send(me, "转人工"))
     assert "回电" in reply and "12345" in reply
     with sample_sessions() as s:
-        rows = s.scalars(select(CallbackRequest).where(CallbackRequest.user_id == me)).all()
+        rows = s.scalars(select(CallbackRequest).where(CallbackRequest.user_id == conversation_id(me))).all()
     assert len(rows) == 1
 
 

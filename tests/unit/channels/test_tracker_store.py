@@ -11,7 +11,7 @@ from rasa.shared.core.events import (ActionExecuted, ActiveLoop, BotUttered, Eve
                                      UserUttered)
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.channels.tracker_store import BoundedSQLTrackerStore
+from bot.channels.tracker_store import HARD_LIMIT, BoundedSQLTrackerStore
 from bot.config import REPO_ROOT
 
 DOMAIN = Domain.load(str(REPO_ROOT / "domain.yml"))
@@ -101,6 +101,20 @@ def test_a_session_stays_whole_while_a_form_is_in_progress(store: BoundedSQLTrac
     current = retrieve(store, "u3")
     assert len(current.events) == in_session(events)
     assert current.active_loop_name == "complaint_form"
+
+
+def test_a_form_that_never_ends_is_left_past_the_hard_limit(store: BoundedSQLTrackerStore) -> None:
+    events = opening() + [UserUttered("我要投诉", {"name": "complain", "confidence": 1.0}),
+                          ActionExecuted("complaint_form"), ActiveLoop("complaint_form"),
+                          SlotSet("feedback_target_label", "市场监管局"), SlotSet("requested_slot", "complaint_time"),
+                          ActionExecuted(ACTION_LISTEN_NAME)]
+    while len(events) <= HARD_LIMIT * MAX:  # someone answers the same question wrongly forever
+        events += [UserUttered("嗯", {"name": "affirm", "confidence": 1.0}), ActionExecuted("complaint_form"),
+                   BotUttered("请问是什么时候发生的？"), ActionExecuted(ACTION_LISTEN_NAME)]
+    save(store, "u6", events)
+    current = retrieve(store, "u6")
+    assert len(current.events) < 10 and current.active_loop_name is None
+    assert current.get_slot("feedback_target_label") == "市场监管局" and current.get_slot("requested_slot") is None
 
 
 def test_a_short_session_is_untouched(store: BoundedSQLTrackerStore) -> None:
