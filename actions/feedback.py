@@ -21,6 +21,7 @@ from bot.feedback.stars import parse_dimension_stars
 from bot.feedback.targets import Resolution, Target, parse_key, resolve_target, unit_and_cadre, unit_name
 from bot.db.directory import DISTRICTS
 from bot.replies import render
+from bot.routing import OVERLONG
 
 NONE = "-"  # "nothing to add" for an optional answer (comment, phone)
 TARGET_SLOTS = ["feedback_target", "feedback_target_label", "target_choices", "target_query"]
@@ -58,6 +59,8 @@ class ValidateFeedbackForm(FormValidationAction, ABC):
         intent = _intent(tracker)
         if intent in LEAVE and not (requested in FREE_TEXT and intent not in {"stop", "human_handoff"}):
             return []  # a rule answers; the form asks again afterwards
+        if intent == OVERLONG and requested not in FREE_TEXT:  # only free text may be long; a rule answers
+            return []
         text = user_text(tracker)
         slots: dict[str, Any] = {}
         if not tracker.get_slot("submission_key"):
@@ -196,7 +199,7 @@ class ValidateComplaintForm(ValidateFeedbackForm):
         elif requested == "complaint_description" or (requested is None and _substantive(text)):
             if text:
                 slots["complaint_description"] = text
-                if metadata.get("overlong"):  # the channel kept the first part of a long description
+                if intent == OVERLONG:  # the channel kept the first part of a long description
                     dispatcher.utter_message(text=render("description_cut", kept=len(text)))
                 if answers.when(text) and not tracker.get_slot("complaint_time"):
                     slots["complaint_time"] = answers.when(text)

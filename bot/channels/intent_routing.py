@@ -57,9 +57,10 @@ class IntentRouter(GraphComponent):
             metadata = message.get(METADATA) or {}
             routed = OVERLONG if metadata.get("overlong") else routed_intent(
                 message.get(TEXT) or "", intent.get("name") or "", self.mentions(message))
-            if routed:
-                confidence = float(intent.get("confidence") or 1.0)
+            if routed:  # a cut message is sure to be too long, whatever DIET made of its start
+                confidence = 1.0 if routed == OVERLONG else float(intent.get("confidence") or 1.0)
                 message.set(INTENT, {"name": routed, "confidence": confidence}, add_to_output=True)
-                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != routed]
+                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != routed
+                           and routed != OVERLONG]  # alone, so that no fallback finds it ambiguous
                 message.set(INTENT_RANKING_KEY, [{"name": routed, "confidence": confidence}, *ranking], add_to_output=True)
         return messages

@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -76,7 +77,7 @@ def wechat(settings: Settings, openid: str, words: str) -> str:
 
 
 def tracker(settings: Settings, conversation: str) -> dict[str, Any]:
-    url = (f"http://127.0.0.1:{settings.rasa_port}/conversations/{urllib.parse.quote(conversation)}/tracker"
+    url = (f"http://127.0.0.1:{settings.rasa_port}/conversations/{urllib.parse.quote(conversation, safe=':')}/tracker"
            f"?token={settings.rasa_api_token}")
     return json.loads(call(url)[1])
 
@@ -146,7 +147,10 @@ def test_a_rest_sender_cannot_be_a_wechat_user(prod: Settings, sample_sessions: 
         ticket, _ = submit_complaint(s, f"security-{victim}", Submission(
             victim, unit.id, "窗口工作人员让我回去等通知，秘密细节甲乙丙", contact_phone="13800000000"))
         ticket_id = ticket.ticket_id
-    assert "投诉哪个" in wechat(prod, victim, "我要投诉") or tracker(prod, victim)["active_loop"]
+    wechat(prod, victim, "我要投诉")  # a cold server may answer later, by API: wait for the form
+    deadline = time.monotonic() + 60
+    while not tracker(prod, victim).get("active_loop") and time.monotonic() < deadline:
+        time.sleep(0.5)
     status, replies = rest(prod, victim, f"查一下{ticket_id}")
     assert status == 200
     said = "\n".join(m.get("text", "") for m in replies)
@@ -176,7 +180,11 @@ def test_a_long_message_is_cut_and_answered_politely(prod: Settings) -> None:
 
 def test_a_long_complaint_description_is_kept_in_part(prod: Settings) -> None:
     me = f"desc-{uuid.uuid4().hex[:6]}"
-    rest(prod, me, "我要投诉沈阳市市场监督管理局")
+    rest(prod, me, "我要投诉")
+    status, replies = rest(prod, me, "沈阳市的局，" * 400)  # too long for the answer to "which unit"
+    assert status == 200 and "太长" in replies[0]["text"]
+    rest(prod, me, "沈阳市市场监督管理局")
+    rest(prod, me, "1")  # the city's bureau, not a district's
     status, replies = rest(prod, me, "那天我去窗口办事，工作人员一直在玩手机不理人，" * 200)
     said = "\n".join(m.get("text", "") for m in replies)
     assert status == 200 and f"前 {prod.max_message_chars} 字" in said, said
