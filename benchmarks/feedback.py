@@ -23,7 +23,7 @@ import aiohttp
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import Engine
 
-from benchmarks.common import rss_mb, summary_ms
+from benchmarks.common import NO_RATE_LIMIT, rss_mb, summary_ms
 from bot.config import REPO_ROOT, Settings
 from bot.db import create_db_engine, init_schema, make_session_factory, session_scope
 from bot.db.base import utcnow
@@ -155,7 +155,7 @@ def channel() -> None:
         shutil.copy(REPO_ROOT / "var" / "syb.db", db)  # keep benchmark tickets out of var/syb.db
         env = {**os.environ, "SYB_DATABASE_URL": f"sqlite:///{db}", "SYB_TRACKER_URL": f"sqlite:///{Path(tmp) / 'tracker.db'}",
                "SYB_RASA_PORT": str(free_port()), "SYB_ACTIONS_PORT": str(free_port()),
-               "SYB_WEB_PORT": str(free_port()), "WECHAT_ENCODING_AES_KEY": AES_KEY}
+               "SYB_WEB_PORT": str(free_port()), "WECHAT_ENCODING_AES_KEY": AES_KEY, **NO_RATE_LIMIT}
         settings = Settings.from_env(env)
         procs = start(settings, Path(tmp) / "log")
         try:

@@ -1,6 +1,7 @@
 """End-to-end turn latency through Rasa's REST channel with the real servers on loopback:
 a lone conversation (p50), open-loop arrivals at 20 messages/s (p50/p95/p99), saturation
-throughput, the servers' memory, and a conversation's 500th turn against its first."""
+throughput, the servers' memory, a conversation's 500th turn against its first, and what
+100,000-character messages sent back to back cost everyone else."""
 from __future__ import annotations
 
 import asyncio
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import aiohttp
 
-from benchmarks.common import percentile, rss_mb, summary_ms
+from benchmarks.common import NO_RATE_LIMIT, percentile, rss_mb, summary_ms
 from bot.config import REPO_ROOT, Settings
 from bot.serve import free_port, start, stop
 
@@ -65,6 +66,24 @@ async def saturation(http: aiohttp.ClientSession, url: str, concurrency: int, se
     return done / seconds
 
 
+async def beside_long_messages(http: aiohttp.ClientSession, url: str, seconds: float = 20.0) -> tuple[list[float], int]:
+    """Other users' turns at 10 messages/s while one sender posts 100,000-character messages back to back."""
+    long_text = "我想反映一下窗口办事的情况，" * 7200
+    stop_at = time.perf_counter() + seconds
+    sent = 0
+
+    async def flood() -> None:
+        nonlocal sent
+        while time.perf_counter() < stop_at:
+            await turn(http, url, "flood", long_text)
+            sent += 1
+
+    flooding = asyncio.ensure_future(flood())
+    others, _ = await open_loop(http, url, 10.0, seconds)
+    await flooding
+    return others, sent
+
+
 SESSION_BREAK = [  # what Rasa records when a session expires (domain.yml: 60 minutes of silence)
     {"event": "action", "name": "action_session_start"},
     {"event": "session_started"},
@@ -80,7 +99,7 @@ async def long_history(http: aiohttp.ClientSession, base: str, token: str, sende
     times = []
     for i in range(turns):
         if session_every and i and i % session_every == 0:
-            async with http.post(f"{base}/conversations/{sender}/tracker/events?token={token}", data=json.dumps(SESSION_BREAK)) as r:
+            async with http.post(f"{base}/conversations/rest:{sender}/tracker/events?token={token}", data=json.dumps(SESSION_BREAK)) as r:
                 r.raise_for_status()
         times.append(await turn(http, url, sender, MESSAGES[i % len(MESSAGES)]))
     return percentile(times[:20], 50), percentile(times[-20:], 50)
@@ -94,6 +113,9 @@ async def run(port: int, token: str, procs_pids: list[int]) -> None:
         print(f"[turn] 单个会话：{summary_ms(await lone(http, url))}")
         lat, failed = await open_loop(http, url, 20.0, 30.0)
         print(f"[turn] 20 条/秒开环到达（30 秒）：{summary_ms(lat)}，失败 {failed}")
+        others, sent = await beside_long_messages(http, url)
+        print(f"[turn] 另一用户连续发送 10 万字消息（20 秒内 {sent} 条，均截为 SYB_MAX_MESSAGE_CHARS 字）时，"
+              f"其他用户 10 条/秒：{summary_ms(others)}")
         for c in (4, 16):
             print(f"[turn] 饱和吞吐（{c} 个并发用户闭环）：{await saturation(http, url, c, 15.0):.1f} 轮/秒")
         base = f"http://127.0.0.1:{port}"
@@ -108,7 +130,7 @@ async def run(port: int, token: str, procs_pids: list[int]) -> None:
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "SYB_RASA_PORT": str(free_port()), "SYB_ACTIONS_PORT": str(free_port()),
-               "SYB_WEB_PORT": str(free_port())}
+               "SYB_WEB_PORT": str(free_port()), **NO_RATE_LIMIT}
         if "SYB_DATABASE_URL" not in os.environ:  # keep benchmark conversations out of var/syb.db
             env["SYB_TRACKER_URL"] = f"sqlite:///{Path(tmp) / 'tracker.db'}"
         settings = Settings.from_env(env)

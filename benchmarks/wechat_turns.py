@@ -10,7 +10,7 @@ from pathlib import Path
 
 import aiohttp
 
-from benchmarks.common import summary_ms
+from benchmarks.common import NO_RATE_LIMIT, summary_ms
 from benchmarks.turn_latency import MESSAGES
 from bot.config import Settings
 from bot.serve import free_port, start, stop
@@ -61,7 +61,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "SYB_TRACKER_URL": f"sqlite:///{Path(tmp) / 'tracker.db'}",
                "SYB_RASA_PORT": str(free_port()), "SYB_ACTIONS_PORT": str(free_port()),
-               "SYB_WEB_PORT": str(free_port()), "WECHAT_ENCODING_AES_KEY": AES_KEY}
+               "SYB_WEB_PORT": str(free_port()), "WECHAT_ENCODING_AES_KEY": AES_KEY, **NO_RATE_LIMIT}
         settings = Settings.from_env(env)
         procs = start(settings, Path(tmp) / "log")
         try:
