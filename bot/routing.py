@@ -6,7 +6,7 @@ import re
 
 # "who handles it, where, which phone": the directory's questions
 _CONTACT = re.compile(r"找谁|找哪|哪个部门|哪个单位|哪个窗口|什么部门|谁管|归哪|哪管|哪办|哪里办|哪儿办|在哪|去哪|上哪|往哪|到哪|"
-                      r"举报哪|投诉哪|向哪|跟哪|"
+                      r"举报哪|投诉哪|向哪|跟哪|的地方|哪个地方|啥地方|什么地方|"
                       r"电话|地址|几点|上班|下班|咋走|怎么走|怎么去")
 # "what does a policy give, to whom, on which terms": the policy library's questions
 _POLICY = re.compile(r"政策|补贴|补助|扶持|优惠|奖励|奖补|减免|缓缴|缓交|津贴|待遇|贴息|退税|费率|多少钱|标准|条件|额度|比例")
@@ -33,7 +33,9 @@ _CONDUCT = re.compile(r"态度|窗口|工作人员|办事员|干部|大姐|大�
                       r"打不通|没人接|没动静|没人管|没回复|不回复|不回")
 # Where to take a matter (not its phone: "电话也打不通" is a complaint).
 _WHERE = re.compile(r"找谁|找哪|哪个部门|哪个单位|什么部门|谁管|归哪|哪管|哪办|哪里办|哪儿办|在哪|去哪|上哪|往哪|到哪|"
-                    r"举报哪|投诉哪|向哪|跟哪")
+                    r"举报哪|投诉哪|向哪|跟哪|的地方|哪个地方|啥地方|什么地方")
+# What asks after a ticket of the user's own ("我那个投诉到哪了", "TS2025… 进度").
+_TICKET = re.compile(r"投诉|举报|反映|工单|单号|进度|进展|结果|回复|回音|处理|答复|TS\d|怎么样了|咋样了|到哪了|到哪一步")
 # The act of complaining or asking where, which says nothing of what is reported.
 _ASKING = re.compile(r"我要|我想|想要|请问|怎么|咋|去哪|往哪|在哪|上哪|找谁|找哪|哪个部门|哪个单位|归哪|哪管|谁管|"
                      r"投诉|举报|反映|反应|打什么电话|电话|办理|办|一下|啊|呢|吗|呀|吧|的|了|儿")
@@ -69,6 +71,7 @@ def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" 
       a cadre or a matter ("大东区税务局的张丽 窗口负责人" is no rating).
     - A complaint about a matter of someone else's ("工厂冒黑烟 我要举报") that names no unit or cadre
       and nothing of how a window served the user.
+    - A status check read from a where-question that names a unit or a matter and no ticket.
     - Small talk's intents for a message that names a unit, a cadre or a matter (``mentions``: what
       the NLU found, "unit", "person", "matter" or "service_item"), unless it asks for a person
       ("转人工") or the nearest hall; and for a short follow-up about the unit just given.
@@ -84,6 +87,8 @@ def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" 
                 and not _CONDUCT.search(text):
             return "find_contact"  # "工厂冒黑烟 我要举报": a report about a third party goes to its department
         return None
+    if intent == "check_complaint":  # "商标注册沈阳有受理的地方吗" asks where, not after a ticket
+        return "find_contact" if mentions and _WHERE.search(text) and not _TICKET.search(text) else None
     if intent in SMALL_TALK_INTENTS:
         if intent == "human_handoff" and _HANDOFF.search(text) or intent == "find_nearby" and _NEARBY.search(text):
             return None

@@ -5,9 +5,9 @@ that asks where to take a matter, or small talk's intents (human handoff, neares
 message that names a unit, a cadre or a matter, become ``find_contact`` (the rules are
 ``bot.routing.routed_intent``). What a message names comes from DIET's unit, person and service_item
 entities and from its jieba tokens that are names of the directory's (units, matters and bundles,
-cadres: read from the database when the model is loaded, so new names count without retraining). DIET's ranking is kept below the
-new intent, so the logs still show what it thought. A message the channel cut for its length
-(metadata ``overlong``) becomes ``message_too_long`` whatever it says.
+cadres: read from the database when the model is loaded, so new names count without retraining).
+DIET's intent is kept in ``routed_from``, so the logs still show what it thought. A message the
+channel cut for its length (metadata ``overlong``) becomes ``message_too_long`` whatever it says.
 """
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.routing import OVERLONG, routed_intent
 
 DIRECTORY_ENTITIES = ("unit", "person", "service_item")
+MIN_PHRASE = 3
+ROUTED_FROM = "routed_from"  # the parse result's key for what DIET said of a routed message
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -32,6 +34,10 @@ class IntentRouter(GraphComponent):
 
     def __init__(self, names: dict[str, frozenset[str]]) -> None:
         self.names = names  # "unit", "matter", "person" -> the directory's names of that sort
+        # Names long enough to count wherever they stand, even across jieba's words ("老人走了"); a
+        # person's name is counted only as a word of its own (王建国 inside another word is no one).
+        self.phrases = {sort: tuple(n for n in found if len(n) >= MIN_PHRASE)
+                        for sort, found in names.items() if sort != "person"}
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -46,7 +52,9 @@ class IntentRouter(GraphComponent):
     def mentions(self, message: Message) -> set[str]:
         found = {e.get("entity") for e in message.get(ENTITIES) or [] if e.get("entity") in DIRECTORY_ENTITIES}
         tokens = {t.text for t in message.get(TOKENS_NAMES[TEXT]) or []}
+        text = message.get(TEXT) or ""
         found.update(sort for sort, names in self.names.items() if tokens & names)
+        found.update(sort for sort, phrases in self.phrases.items() if sort not in found and any(p in text for p in phrases))
         if "service_item" in found:
             found.add("matter")
         return found
@@ -60,7 +68,10 @@ class IntentRouter(GraphComponent):
             if routed:  # a cut message is sure to be too long, whatever DIET made of its start
                 confidence = 1.0 if routed == OVERLONG else float(intent.get("confidence") or 1.0)
                 message.set(INTENT, {"name": routed, "confidence": confidence}, add_to_output=True)
-                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != routed
-                           and routed != OVERLONG]  # alone, so that no fallback finds it ambiguous
+                # The intent it replaces leaves the ranking (kept as ``routed_from``): beside it at the same
+                # confidence, the fallback would find the routed intent ambiguous.
+                ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
+                           if r.get("name") not in (routed, intent.get("name")) and routed != OVERLONG]
                 message.set(INTENT_RANKING_KEY, [{"name": routed, "confidence": confidence}, *ranking], add_to_output=True)
+                message.set(ROUTED_FROM, intent, add_to_output=True)
         return messages

@@ -46,6 +46,16 @@ _REPORT = re.compile("举报|投诉|扰民|油烟|噪音|噪声|污染|冒烟|�
                      "跑路|不退|退钱|退费|倒闭|涉黄|坑人|弄坏|骗")
 
 
+def without_noise(index: DirectoryIndex, norm: str) -> str:
+    """``norm`` without the words that say what is asked for; a known word keeps its characters (网吧, 酒吧)."""
+    keep = [(m.start(), m.end()) for form in index.known_words(norm) for m in re.finditer(re.escape(form), norm)]
+
+    def drop(match: re.Match[str]) -> str:
+        return match.group() if any(s < match.end() and match.start() < e for s, e in keep) else " "
+
+    return _NOISE.sub(drop, norm)
+
+
 @dataclass
 class ContactAnswer:
     """The outcome of a contact question; ``kind`` says which of the fields are set."""
@@ -103,7 +113,7 @@ def answer_contact(
         return by_person
 
     matters = [m for m, _ in index.matters_with_form(full)]
-    query = _NOISE.sub(" ", normalise(full)) or normalise(full)
+    query = without_noise(index, normalise(full)) or normalise(full)
     if named_units:
         chosen = _pick_named(index, query, named_units, district)
         if matters and _ASK_WHO.search(text):
@@ -122,7 +132,7 @@ def answer_contact(
         return replace(answer_kind(index, *kind, district, aspects), sure=True)
     bundles = [] if _REPORT.search(full) else index.bundles_named(full)
     ranked = index.rank_matters(full, query)
-    if bundles and bundles[0][1] > index.longest_matter_form(full):
+    if bundles and bundles[0][1] >= index.longest_matter_form(full):  # a shared word: the bundle says more
         asked = [m.id for m, cover, named in ranked if named or cover >= CLOSE_WORDING]
         return replace(answer_bundle(index, bundles[0][0], district, aspects, asked), sure=True)
     if ranked and (ranked[0][2] or ranked[0][1] >= SURE_WORDING):
@@ -256,11 +266,13 @@ def _answer_person(
     named_units: list[UnitEntry],
     district: Optional[str],
 ) -> Optional[ContactAnswer]:
-    """A cadre answer when the text names a cadre; None when it names nobody."""
+    """A cadre answer when the text names a cadre; None when it names nobody, or a name the directory
+    lacks beside a unit or a matter it knows ("刘大爷想问低保咋办": the matter is answered)."""
     names = [person] if person else candidate_names(index.without_known_words(text), index.dict_file)
     cadres = find_cadres(session, index, names)
     if not cadres:
-        return ContactAnswer("person_unknown", district, person=person) if person and not named_units else None
+        says_more = named_units or index.longest_matter_form(text) or index.bundles_named(text)
+        return ContactAnswer("person_unknown", district, person=person) if person and not says_more else None
     if named_units:
         ids = {u.id for u in named_units}
         cadres = [c for c in cadres if c.unit.id in ids] or cadres

@@ -10,7 +10,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Sequence
+from typing import Any, Iterable, Optional, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +26,50 @@ FIELD_WEIGHTS = {"name": 3.0, "matters": 2.0, "duties": 0.6}
 DISTINCTIVE_DF = 3  # a bigram found in at most this many matters says which matter is meant
 NAME_LIKENESS = 0.75  # a typed name sharing this share of a unit name's bigrams means that unit
 COMMON_NAME_GRAM = 40  # a bigram in more unit names than this (沈阳, 区政) says nothing of which
+MAX_GAP = 2  # characters people put inside a known phrase ("水电气咋开户", "流浪的老头")
+MIN_GAPPED = 4  # a phrase this long or longer is still found with a gap inside it
+FILLER = frozenset("的了个咋怎么啥都也还就要得给把这那些一下儿呢吗啊呀吧去来能想")  # what such a gap may hold: no content
+
+
+class FormTable:
+    """Names and everyday words of matters or bundles, found in a text whole or with a filler word put
+    inside them at one place ("水电气开户" in "水电气咋开户", not "房子过户" in "房子继承过户"); both halves of a split phrase have at least
+    two characters, so a phrase is never found from scattered characters."""
+
+    def __init__(self, forms: Iterable[tuple[str, Any]]) -> None:
+        self.forms = sorted(((f, item) for f, item in forms if len(f) >= 2), key=lambda p: -len(p[0]))
+        self._postings: dict[str, list[int]] = {}
+        self._grams: list[int] = []
+        for number, (form, _item) in enumerate(self.forms):
+            grams = set(bigrams(form))
+            self._grams.append(len(grams))
+            if len(form) >= MIN_GAPPED:
+                for gram in grams:
+                    self._postings.setdefault(gram, []).append(number)
+
+    def found(self, norm: str) -> list[tuple[str, Any]]:
+        """(form, item) said in ``norm``, longest form first."""
+        shared: Counter = Counter()
+        for gram in set(bigrams(norm)):
+            shared.update(self._postings.get(gram, ()))
+        gapped = {n for n, count in shared.items() if count >= self._grams[n] - 1}
+        return [(form, item) for number, (form, item) in enumerate(self.forms)
+                if form in norm or number in gapped and _gapped_in(form, norm)]
+
+
+def _gapped_in(form: str, norm: str) -> bool:
+    for cut in range(2, len(form) - 1):
+        head, tail = form[:cut], form[cut:]
+        start = norm.find(head)
+        while start >= 0:
+            after = start + cut
+            for gap in range(1, MAX_GAP + 1):
+                if not set(norm[after:after + gap]) <= FILLER:
+                    break
+                if norm.startswith(tail, after + gap):
+                    return True
+            start = norm.find(head, start + 1)
+    return False
 
 
 @dataclass(frozen=True)
@@ -132,6 +176,8 @@ class DirectoryIndex:
     _matter_forms: list[tuple[str, MatterEntry]] = field(init=False, repr=False)
     _matter_form_grams: list[frozenset[str]] = field(init=False, repr=False)
     _bundle_forms: list[tuple[str, BundleEntry]] = field(init=False, repr=False)
+    _matter_table: FormTable = field(init=False, repr=False)
+    _bundle_table: FormTable = field(init=False, repr=False)
     _gram_df: Counter = field(init=False, repr=False)  # in how many matters each bigram occurs
     sound: SoundIndex = field(init=False, repr=False)
 
@@ -181,6 +227,8 @@ class DirectoryIndex:
             ((form, b) for b in self.bundles for f in b.forms for form in _business_forms(normalise(f))),
             key=lambda p: -len(p[0]),
         )
+        self._matter_table = FormTable(self._matter_forms)
+        self._bundle_table = FormTable(self._bundle_forms)
         self._gram_df = Counter(
             g for m in self.matters for g in {g for f in m.forms for g in bigrams(normalise(f))}
         )
@@ -324,26 +372,28 @@ class DirectoryIndex:
         """``text`` (normalised) with districts, unit names, matters and bundles blanked out: what is
         left may be a person's name ("于洪区…" or "王家…" inside a known word never is)."""
         norm = normalise(text)
+        for form in self.known_words(norm):
+            norm = norm.replace(form, " ")
+        return norm
+
+    def known_words(self, norm: str) -> list[str]:
+        """Districts, unit names, matters and bundles said whole in ``norm`` (normalised), longest first."""
         forms = [f for f in DISTRICT_FORMS if f in norm]
         forms += [f for f, _ in self._names if f in norm]
         forms += [f for f, _ in self._matter_forms if f in norm]
         forms += [f for f, _ in self._bundle_forms if f in norm]
-        for form in sorted(forms, key=len, reverse=True):
-            norm = norm.replace(form, " ")
-        return norm
+        return sorted(set(forms), key=len, reverse=True)
 
     def longest_matter_form(self, text: str) -> int:
-        """Length of the longest matter name or synonym found whole in ``text`` (0: none)."""
-        norm = normalise(text)
-        return next((len(form) for form, _ in self._matter_forms if form in norm), 0)
+        """Length of the longest matter name or synonym found in ``text`` (0: none)."""
+        found = self._matter_table.found(normalise(text))
+        return len(found[0][0]) if found else 0
 
     def bundles_named(self, text: str) -> list[tuple[BundleEntry, int]]:
-        """Bundles whose name or everyday word appears in ``text``, with the length of the match."""
-        norm = normalise(text)
+        """Bundles whose name or everyday word appears in ``text`` (a word may be put inside), with the length of the match."""
         found: dict[int, tuple[BundleEntry, int]] = {}
-        for form, bundle in self._bundle_forms:
-            if form in norm and bundle.id not in found:
-                found[bundle.id] = (bundle, len(form))
+        for form, bundle in self._bundle_table.found(normalise(text)):
+            found.setdefault(bundle.id, (bundle, len(form)))
         return sorted(found.values(), key=lambda p: -p[1])
 
     def rank_matters(self, text: str, query: str, limit: int = 5) -> list[tuple[MatterEntry, float, bool]]:
@@ -372,12 +422,10 @@ class DirectoryIndex:
         return [(matter, cover, is_named) for _, is_named, cover, matter in ranked[:limit]]
 
     def matters_with_form(self, text: str) -> list[tuple[MatterEntry, str]]:
-        """Matters with the longest of their names or synonyms found whole in ``text``, longest first."""
-        norm = normalise(text)
+        """Matters with the longest of their names or synonyms found in ``text`` (a word may be put inside), longest first."""
         found: dict[int, tuple[MatterEntry, str]] = {}
-        for form, matter in self._matter_forms:
-            if matter.id not in found and form in norm:
-                found[matter.id] = (matter, form)
+        for form, matter in self._matter_table.found(normalise(text)):
+            found.setdefault(matter.id, (matter, form))
         return list(found.values())
 
     def units_for(self, matter: MatterEntry, district: Optional[str]) -> list[UnitEntry]:

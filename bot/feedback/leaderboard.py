@@ -54,7 +54,7 @@ def _utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 
 def period_stats(session: Session, start: date, end: date, unit_id: Optional[int] = None,
-                 per_cadre: bool = False) -> tuple[dict[int, Stats], float]:
+                 per_cadre: bool = False, today: Optional[date] = None) -> tuple[dict[int, Stats], float]:
     """Stats per unit (or per cadre) with any activity in the period, and the city's mean stars in it.
 
     ``unit_id`` limits it to one unit (and, per cadre, to that unit's cadres).
@@ -71,7 +71,7 @@ def period_stats(session: Session, start: date, end: date, unit_id: Optional[int
 
     closed_at = (select(ComplaintEvent.complaint_id, func.min(ComplaintEvent.at).label("at"))
                  .where(ComplaintEvent.to_status == "已办结").group_by(ComplaintEvent.complaint_id).subquery())
-    today = china_today()
+    today = today or china_today()  # an open complaint past its deadline on this day is overdue
     late = case((and_(closed_at.c.at.is_not(None), Complaint.status.not_in(OPEN),
                       func.date(closed_at.c.at) > Complaint.deadline), 1),
                 (and_(Complaint.status.in_(OPEN), Complaint.deadline < today), 1), else_=0)
@@ -101,9 +101,9 @@ def period_stats(session: Session, start: date, end: date, unit_id: Optional[int
     return {uid: Stats(**values) for uid, values in rows.items()}, city_mean  # type: ignore[arg-type]
 
 
-def unit_scores(session: Session, start: date, end: date) -> list[UnitScore]:
+def unit_scores(session: Session, start: date, end: date, today: Optional[date] = None) -> list[UnitScore]:
     """Every unit's score for the period, best first (units without activity score as average)."""
-    stats, city_mean = period_stats(session, start, end)
+    stats, city_mean = period_stats(session, start, end, today=today)
     units = session.execute(select(Unit.id, Unit.name, Unit.district, Unit.category)).all()
     scored = [(u, stats.get(u.id, Stats()), score(stats.get(u.id, Stats()), city_mean)) for u in units]
     scored.sort(key=lambda t: (-t[2].total, -t[1].ratings, t[0].id))

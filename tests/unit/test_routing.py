@@ -84,3 +84,10 @@ def test_places_and_services_by_a_misspelt_name() -> None:
     assert routed_intent("我要找客服", "human_handoff") is None
     assert routed_intent("夏长鹏", "affirm", {"person"}) == "find_contact"
     assert routed_intent("好的", "affirm", {"person"}) is None
+
+
+def test_a_where_question_read_as_a_status_check_goes_to_the_directory() -> None:
+    assert routed_intent("商标注册沈阳有受理的地方吗", "check_complaint", {"matter"}) == "find_contact"
+    assert routed_intent("我那个投诉到哪了", "check_complaint", {"matter"}) is None  # a ticket of the user's
+    assert routed_intent("TS20261201001 现在在哪个部门", "check_complaint", {"unit"}) is None
+    assert routed_intent("有受理的地方吗", "check_complaint") is None  # names nothing of the directory's

@@ -87,3 +87,24 @@ def test_a_cadre_shared_by_several_is_picked_by_the_position_said(session, index
     position = many.cadres[0].position
     picked = answer_contact(session, index, f"{many.cadres[0].unit.short_name}的王丽{position}电话")
     assert picked.kind == "cadre" and picked.cadres[0].id == many.cadres[0].id
+
+
+@pytest.mark.parametrize("question, bundle", [
+    ("新房交钥匙了水电气咋开户", "水电气网联合报装一件事"),  # a filler word inside a known phrase (水电气开户)
+    ("想整个网吧 得找哪些部门", "开网吧一件事"),  # 吧 is part of 网吧, not a particle
+])
+def test_known_words_are_found_as_people_say_them(session, index: DirectoryIndex, question: str, bundle: str) -> None:
+    answer = answer_contact(session, index, question)
+    assert answer.kind == "bundle" and answer.bundle.name == bundle
+
+
+def test_a_gap_holds_only_filler_words(index: DirectoryIndex) -> None:
+    found = {m.name for m, _ in index.matters_with_form("父母的房子继承 过户在哪办")}
+    assert "继承不动产转移登记" in found
+    assert not index.bundles_named("父母的房子继承过户")  # 房子…过户 with 继承 between is no 房子过户
+
+
+def test_a_name_the_directory_lacks_beside_a_matter_it_knows_gets_the_matter(session, index: DirectoryIndex) -> None:
+    answer = answer_contact(session, index, "刘大爷想问低保咋办", person="刘大爷")
+    assert answer.kind != "person_unknown" and answer.matter is not None and "低保" in answer.matter.name
+    assert answer_contact(session, index, "刘大爷电话多少", person="刘大爷").kind == "person_unknown"

@@ -40,7 +40,7 @@ def test_ranking_follows_ratings_and_complaints_within_the_period(session: Sessi
                            substantiated=True, now=datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc))
     record_verdict(session, ticket, satisfied=False, now=datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc))
 
-    rows = unit_scores(session, *month_period(2026, 11))
+    rows = unit_scores(session, *month_period(2026, 11), today=date(2026, 11, 30))  # lb-c2 still within its time
     by_id = {r.unit_id: r for r in rows}
     assert len(rows) == session.query(Unit).count() and [r.rank for r in rows[:3]] == [1, 2, 3]
     g, b = by_id[good.id], by_id[bad.id]
