@@ -31,6 +31,9 @@ def names_policy(text: str) -> bool:
 _CONDUCT = re.compile(r"态度|窗口|工作人员|办事员|干部|大姐|大哥|小姑娘|小伙|他们|那人|那个人|推诿|扯皮|刁难|不作为|乱作为|"
                       r"吃拿卡要|好处|甩脸|爱答不理|爱搭不理|不理人|跑了|来回跑|拖着|不给办|不办|墨迹|磨蹭|效率|慢|冲|横|骂|"
                       r"打不通|没人接|没动静|没人管|没回复|不回复|不回")
+# Who serves at a window: a complaint about them is about how the user was treated.
+_SERVED_BY = re.compile(r"窗口|工作人员|办事员|民警|警察|干部|柜员|业务员|科长|主任|领导|大厅")
+_COMPLAINING = re.compile(r"投诉|举报|告他|告她|反映")
 # Where to take a matter (not its phone: "电话也打不通" is a complaint).
 _WHERE = re.compile(r"找谁|找哪|哪个部门|哪个单位|什么部门|谁管|归哪|哪管|哪办|哪里办|哪儿办|在哪|去哪|上哪|往哪|到哪|"
                     r"举报哪|投诉哪|向哪|跟哪|的地方|哪个地方|啥地方|什么地方")
@@ -55,6 +58,7 @@ SMALL_TALK_INTENTS = ("human_handoff", "find_nearby", "help", "bot_challenge", "
 _HANDOFF = re.compile(r"人工|真人|转接|接线|坐席")
 _HANDOFF_ONLY = re.compile(r"我要|我想|找|联系|一下|客服|电话|号码|的|吗|呢|啊")  # "供电公司客服" names more than a wish
 _YES = re.compile(r"好|对|是|嗯|行|可以|确认|没错|OK|ok|中|妥")
+_YES_NO_QUESTION = re.compile(r"^[^不没].*[不没吗][？?]?$")  # "能办不": asks; "不用了": answers
 _NEARBY = re.compile(r"最近|附近|离我|周边|就近|近点|近一点")
 # A follow-up about the unit just given ("周末能办不", "那电话呢", "网址发一下").
 _FOLLOW_UP = re.compile(r"几点|下班|上班|营业时间|周末|周六|周日|礼拜|中午|午休|电话|号码|地址|在哪|网站|网址|官网|网上办|"
@@ -62,31 +66,42 @@ _FOLLOW_UP = re.compile(r"几点|下班|上班|营业时间|周末|周六|周日
 MAX_FOLLOW_UP = 20
 
 
-def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" = frozenset()) -> "str | None":
+def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" = frozenset(),
+                  bare: "str | None" = None) -> "str | None":
     """``find_contact`` when the NLU's intent would answer the wrong question; None when it stands.
 
     - A form's intent read from a question that asks where to take a matter ("拖欠工资去哪投诉",
       "楼下厂子冒黑烟往哪举报", "公司换法人了变更登记去哪办") and says nothing of how a window or cadre
       served the user; or from a message without the words the form is about that names a unit,
-      a cadre or a matter ("大东区税务局的张丽 窗口负责人" is no rating).
+      a cadre or a matter ("大东区税务局的张丽 窗口负责人" is no rating). Those words are looked for in
+      ``bare``, the text without the directory's names (燃气公司 says nothing of 气).
     - A complaint about a matter of someone else's ("工厂冒黑烟 我要举报") that names no unit or cadre
       and nothing of how a window served the user.
-    - A status check read from a where-question that names a unit or a matter and no ticket.
+    - A policy recommendation or a status check read from a where-question that names a unit or a matter and no ticket.
+    - ``complain`` (made sure, whatever DIET's confidence) for a complaint or a contact question that complains of how a window or cadre treated the user
+      ("派出所户籍窗口民警给我甩脸子 投诉谁") and does not ask where to take a matter.
     - Small talk's intents for a message that names a unit, a cadre or a matter (``mentions``: what
       the NLU found, "unit", "person", "matter" or "service_item"), unless it asks for a person
-      ("转人工") or the nearest hall; and for a short follow-up about the unit just given.
+      ("转人工") or the nearest hall; and for a short follow-up about the unit just given, also when
+      read as a no ("周末能办不").
     """
     if intent in FORM_INTENTS:
         if _WHERE.search(text) and not _CONDUCT.search(text):
             rest = _ASKING.sub("", re.sub(r"[^\u4e00-\u9fffA-Za-z0-9]", "", text))
             if len(rest) >= 2:
                 return "find_contact"
-        if not _FORM_WORDS[intent].search(text) and (mentions or _is_follow_up(text)):
+        if not _FORM_WORDS[intent].search(text if bare is None else bare) and (mentions or _is_follow_up(text)):
             return "find_contact"
         if intent == "complain" and "matter" in mentions and not mentions & {"unit", "person"} \
                 and not _CONDUCT.search(text):
             return "find_contact"  # "工厂冒黑烟 我要举报": a report about a third party goes to its department
-        return None
+        return "complain" if intent == "complain" and complains_of_treatment(text, mentions) else None
+    if intent == "find_contact":  # a complaint read as a contact question
+        return "complain" if complains_of_treatment(text, mentions) else None
+    if intent == "recommend_policy":  # "专精特新企业申报归哪个局": where, not which policies fit
+        return "find_contact" if mentions and _WHERE.search(text) and not _POLICY.search(text) else None
+    if intent in ("deny", "stop"):  # "周末能办不", "中午休息不": a question about the unit, not a no
+        return "find_contact" if _is_follow_up(text) and _YES_NO_QUESTION.search(text) else None
     if intent == "check_complaint":  # "商标注册沈阳有受理的地方吗" asks where, not after a ticket
         return "find_contact" if mentions and _WHERE.search(text) and not _TICKET.search(text) else None
     if intent in SMALL_TALK_INTENTS:
@@ -101,6 +116,13 @@ def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" 
         if intent == "human_handoff" and len(_HANDOFF_ONLY.sub("", re.sub(r"\W", "", text))) >= 2:
             return "find_contact"  # "供电公斯客服": the customer service of a unit
     return None
+
+
+def complains_of_treatment(text: str, mentions: "set[str] | frozenset[str]" = frozenset()) -> bool:
+    """True when the text complains of how a window or cadre treated the user and does not ask where to
+    take a matter ("婚姻登记处的工作人员骂人 投诉", "派出所户籍窗口民警给我甩脸子 投诉谁")."""
+    treated = _CONDUCT.search(text) and (mentions & {"unit", "person"} or _SERVED_BY.search(text))
+    return bool(_COMPLAINING.search(text) and treated and not _WHERE.search(text))
 
 
 def _is_follow_up(text: str) -> bool:

@@ -49,24 +49,31 @@ class IntentRouter(GraphComponent):
         with session_scope(runtime.sessions()) as session:
             return cls(directory_names(session))
 
-    def mentions(self, message: Message) -> set[str]:
+    def mentions(self, message: Message) -> tuple[set[str], str]:
+        """What sorts of the directory's names the message says, and its text without those names."""
         found = {e.get("entity") for e in message.get(ENTITIES) or [] if e.get("entity") in DIRECTORY_ENTITIES}
         tokens = {t.text for t in message.get(TOKENS_NAMES[TEXT]) or []}
-        text = message.get(TEXT) or ""
+        bare = message.get(TEXT) or ""
         found.update(sort for sort, names in self.names.items() if tokens & names)
-        found.update(sort for sort, phrases in self.phrases.items() if sort not in found and any(p in text for p in phrases))
+        for sort, phrases in self.phrases.items():
+            said = [p for p in phrases if p in bare]
+            if said:
+                found.add(sort)
+                for phrase in sorted(said, key=len, reverse=True):
+                    bare = bare.replace(phrase, " ")
         if "service_item" in found:
             found.add("matter")
-        return found
+        return found, bare
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = message.get(INTENT) or {}
             metadata = message.get(METADATA) or {}
             routed = OVERLONG if metadata.get("overlong") else routed_intent(
-                message.get(TEXT) or "", intent.get("name") or "", self.mentions(message))
-            if routed:  # a cut message is sure to be too long, whatever DIET made of its start
-                confidence = 1.0 if routed == OVERLONG else float(intent.get("confidence") or 1.0)
+                message.get(TEXT) or "", intent.get("name") or "", *self.mentions(message))
+            if routed:  # a cut message is sure to be too long, and an intent the rules confirm is sure
+                sure = routed in (OVERLONG, intent.get("name"))
+                confidence = 1.0 if sure else float(intent.get("confidence") or 1.0)
                 message.set(INTENT, {"name": routed, "confidence": confidence}, add_to_output=True)
                 # The intent it replaces leaves the ranking (kept as ``routed_from``): beside it at the same
                 # confidence, the fallback would find the routed intent ambiguous.

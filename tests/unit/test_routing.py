@@ -39,7 +39,7 @@ def test_where_to_take_a_matter_is_no_form(text: str) -> None:
     ("拖欠工资去哪投诉", "ask_policy"),  # only the forms' intents are rerouted
 ])
 def test_complaints_about_a_window_keep_their_intent(text: str, intent: str) -> None:
-    assert routed_intent(text, intent) is None
+    assert routed_intent(text, intent) in (None, intent)  # kept, or made sure
 
 
 @pytest.mark.parametrize("text, intent", [
@@ -73,7 +73,7 @@ def test_a_short_follow_up_goes_to_the_directory(text: str) -> None:
 
 def test_a_report_about_someone_else_goes_to_its_department() -> None:
     assert routed_intent("工厂冒黑烟 我要举报", "complain", {"matter"}) == "find_contact"
-    assert routed_intent("社保窗口态度差 我要投诉", "complain", {"matter"}) is None  # how a window served
+    assert routed_intent("社保窗口态度差 我要投诉", "complain", {"matter"}) == "complain"  # how a window served
     assert routed_intent("我要投诉沈河区税务局", "complain", {"unit", "matter"}) is None
     assert routed_intent("我要投诉", "complain", set()) is None
 
@@ -91,3 +91,31 @@ def test_a_where_question_read_as_a_status_check_goes_to_the_directory() -> None
     assert routed_intent("我那个投诉到哪了", "check_complaint", {"matter"}) is None  # a ticket of the user's
     assert routed_intent("TS20261201001 现在在哪个部门", "check_complaint", {"unit"}) is None
     assert routed_intent("有受理的地方吗", "check_complaint") is None  # names nothing of the directory's
+
+
+def test_a_complaint_about_how_a_window_treated_the_user_is_a_complaint() -> None:
+    assert routed_intent("派出所户籍窗口民警给我甩脸子 投诉谁", "find_contact") == "complain"
+    assert routed_intent("税务局的张丽态度差 我要投诉", "find_contact", {"unit", "person"}) == "complain"
+    assert routed_intent("窗口态度差这事去哪投诉", "find_contact") is None  # asks where
+    assert routed_intent("社保中心态度咋样", "find_contact", {"unit"}) is None  # no complaint said
+    assert routed_intent("和平区市场监管局电话", "find_contact", {"unit"}) is None
+
+
+def test_form_words_inside_the_directory_s_names_say_nothing() -> None:
+    # 燃气 holds 气 (as in 生气), 不动产 holds 不: a name with a person's is a contact question
+    assert routed_intent("关海梅 燃气公司的", "complain", {"person", "unit"}, bare="关海梅  的") == "find_contact"
+    assert routed_intent("关海梅 燃气公司的", "complain", {"person", "unit"}) is None
+    assert routed_intent("我要投诉沈阳燃气", "complain", {"unit"}, bare="我要投诉 ") is None
+
+
+def test_a_complaint_of_treatment_is_made_sure_and_a_where_question_is_no_recommendation() -> None:
+    assert routed_intent("婚姻登记处的工作人员骂人 太过分了 投诉", "complain") == "complain"
+    assert routed_intent("我要投诉", "complain") is None  # nothing said of treatment: DIET's confidence stands
+    assert routed_intent("专精特新企业申报归哪个局", "recommend_policy", {"matter"}) == "find_contact"
+    assert routed_intent("有啥扶持政策适合我们", "recommend_policy", {"matter"}) is None
+
+
+@pytest.mark.parametrize("text, routed", [("周末能办不", "find_contact"), ("中午休息不", "find_contact"),
+                                          ("不用留电话了", None), ("算了不办了", None)])
+def test_a_follow_up_read_as_a_no(text: str, routed: "str | None") -> None:
+    assert routed_intent(text, "deny") == routed and routed_intent(text, "stop") == routed

@@ -50,3 +50,14 @@ def test_a_known_phrase_counts_across_words_and_a_name_only_as_a_word() -> None:
     assert message.get(INTENT)["name"] == "find_contact"  # 老人走了 is a life event, not a goodbye
     message = route(parsed("王建国庆节快乐", [("greet", 0.9), ("find_contact", 0.05)]))
     assert message.get(INTENT)["name"] == "greet"  # no tokens: 王建国 inside other words is no one
+
+
+def test_the_rules_read_form_words_outside_the_directory_s_names() -> None:
+    router = IntentRouter({"unit": frozenset({"燃气公司"}), "matter": frozenset(), "person": frozenset()})
+    message = router.process([parsed("关海梅 燃气公司的", [("complain", 0.8), ("find_contact", 0.1)])])[0]
+    assert message.get(INTENT)["name"] == "find_contact"
+
+
+def test_an_intent_the_rules_confirm_is_sure() -> None:
+    message = route(parsed("婚姻登记处的工作人员骂人 太过分了 投诉", [("complain", 0.48), ("check_complaint", 0.44)]))
+    assert message.get(INTENT) == {"name": "complain", "confidence": 1.0}
