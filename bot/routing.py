@@ -34,6 +34,9 @@ _CONDUCT = re.compile(r"态度|窗口|工作人员|办事员|干部|大姐|大�
 # Who serves at a window: a complaint about them is about how the user was treated.
 _SERVED_BY = re.compile(r"窗口|工作人员|办事员|民警|警察|干部|柜员|业务员|科长|主任|领导|大厅")
 _COMPLAINING = re.compile(r"投诉|举报|告他|告她|反映")
+# Conduct that is a complaint by itself, without the word 投诉 ("工作人员故意刁难我").
+_MISCONDUCT = re.compile(r"推诿|扯皮|刁难|不作为|乱作为|吃拿卡要|索要|好处费|甩脸|爱答不理|爱搭不理|不理人|骂人|骂我|"
+                         r"态度差|态度不好|态度恶劣|态度太差|故意")
 # Where to take a matter (not its phone: "电话也打不通" is a complaint).
 _WHERE = re.compile(r"找谁|找哪|哪个部门|哪个单位|什么部门|谁管|归哪|哪管|哪办|哪里办|哪儿办|在哪|去哪|上哪|往哪|到哪|"
                     r"举报哪|投诉哪|向哪|跟哪|的地方|哪个地方|啥地方|什么地方")
@@ -55,7 +58,11 @@ _FORM_WORDS = {
 # ("惠天热电客服电话", "陈雅峰是干啥的", "工程审批大厅鲁颖").
 SMALL_TALK_INTENTS = ("human_handoff", "find_nearby", "help", "bot_challenge", "greet", "goodbye", "thank", "out_of_scope",
                       "affirm")
-_HANDOFF = re.compile(r"人工|真人|转接|接线|坐席")
+_HANDOFF = re.compile(r"人工|真人|转接|接线|坐席|客服人员|跟工作人员说|跟人说|找个人|找人|给我打电话|打电话给我|回电话|回个电话|"
+                      r"不跟机器|机器人")
+# "不对呀", "也不是", "不用了谢谢": a no, whatever the yes-word or thanks in it made the NLU think.
+_NEGATED = re.compile(r"^\W*(也|还|都|可)?(不|没)(对|是|行|可以|好|要|用|需要|必要)")
+_TICKET_ID = re.compile(r"TS\d{12}", re.I)
 _HANDOFF_ONLY = re.compile(r"我要|我想|找|联系|一下|客服|电话|号码|的|吗|呢|啊")  # "供电公司客服" names more than a wish
 _YES = re.compile(r"好|对|是|嗯|行|可以|确认|没错|OK|ok|中|妥")
 _YES_NO_QUESTION = re.compile(r"^[^不没].*[不没吗][？?]?$")  # "能办不": asks; "不用了": answers
@@ -70,6 +77,9 @@ def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" 
                   bare: "str | None" = None) -> "str | None":
     """``find_contact`` when the NLU's intent would answer the wrong question; None when it stands.
 
+    - ``deny`` for a yes or thanks said with a no ("不对呀", "不用了谢谢"); ``check_complaint`` for a
+      ticket number asked after.
+
     - A form's intent read from a question that asks where to take a matter ("拖欠工资去哪投诉",
       "楼下厂子冒黑烟往哪举报", "公司换法人了变更登记去哪办") and says nothing of how a window or cadre
       served the user; or from a message without the words the form is about that names a unit,
@@ -77,14 +87,21 @@ def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" 
       ``bare``, the text without the directory's names (燃气公司 says nothing of 气).
     - A complaint about a matter of someone else's ("工厂冒黑烟 我要举报") that names no unit or cadre
       and nothing of how a window served the user.
-    - A policy recommendation or a status check read from a where-question that names a unit or a matter and no ticket.
-    - ``complain`` (made sure, whatever DIET's confidence) for a complaint or a contact question that complains of how a window or cadre treated the user
-      ("派出所户籍窗口民警给我甩脸子 投诉谁") and does not ask where to take a matter.
+    - A policy recommendation or a status check read from a where-question that names a unit or a
+      matter and no ticket.
+    - ``complain`` (made sure, whatever DIET's confidence) for a complaint or a contact question that
+      complains of how a window or cadre treated the user ("派出所户籍窗口民警给我甩脸子 投诉谁",
+      "工作人员故意刁难我") and does not ask where to take a matter; ``human_handoff`` for a contact
+      question that asks for a person and names nothing of the directory's ("安排人给我打电话").
     - Small talk's intents for a message that names a unit, a cadre or a matter (``mentions``: what
       the NLU found, "unit", "person", "matter" or "service_item"), unless it asks for a person
       ("转人工") or the nearest hall; and for a short follow-up about the unit just given, also when
       read as a no ("周末能办不").
     """
+    if intent in ("affirm", "thank") and _NEGATED.search(text):
+        return "deny"
+    if intent != "check_complaint" and _TICKET_ID.search(text) and _TICKET.search(_TICKET_ID.sub("", text)):
+        return "check_complaint"  # "TS202611230008处理到哪一步"
     if intent in FORM_INTENTS:
         if _WHERE.search(text) and not _CONDUCT.search(text):
             rest = _ASKING.sub("", re.sub(r"[^\u4e00-\u9fffA-Za-z0-9]", "", text))
@@ -96,8 +113,10 @@ def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" 
                 and not _CONDUCT.search(text):
             return "find_contact"  # "工厂冒黑烟 我要举报": a report about a third party goes to its department
         return "complain" if intent == "complain" and complains_of_treatment(text, mentions) else None
-    if intent == "find_contact":  # a complaint read as a contact question
-        return "complain" if complains_of_treatment(text, mentions) else None
+    if intent == "find_contact":  # a complaint, or a wish to talk to a person, read as a contact question
+        if complains_of_treatment(text, mentions):
+            return "complain"
+        return "human_handoff" if _HANDOFF.search(text) and not mentions else None
     if intent == "recommend_policy":  # "专精特新企业申报归哪个局": where, not which policies fit
         return "find_contact" if mentions and _WHERE.search(text) and not _POLICY.search(text) else None
     if intent in ("deny", "stop"):  # "周末能办不", "中午休息不": a question about the unit, not a no
@@ -122,7 +141,7 @@ def complains_of_treatment(text: str, mentions: "set[str] | frozenset[str]" = fr
     """True when the text complains of how a window or cadre treated the user and does not ask where to
     take a matter ("婚姻登记处的工作人员骂人 投诉", "派出所户籍窗口民警给我甩脸子 投诉谁")."""
     treated = _CONDUCT.search(text) and (mentions & {"unit", "person"} or _SERVED_BY.search(text))
-    return bool(_COMPLAINING.search(text) and treated and not _WHERE.search(text))
+    return bool((_COMPLAINING.search(text) or _MISCONDUCT.search(text)) and treated and not _WHERE.search(text))
 
 
 def _is_follow_up(text: str) -> bool:

@@ -119,3 +119,24 @@ def test_a_complaint_of_treatment_is_made_sure_and_a_where_question_is_no_recomm
                                           ("不用留电话了", None), ("算了不办了", None)])
 def test_a_follow_up_read_as_a_no(text: str, routed: "str | None") -> None:
     assert routed_intent(text, "deny") == routed and routed_intent(text, "stop") == routed
+
+
+@pytest.mark.parametrize("text, intent", [("不对呀", "affirm"), ("也不对", "affirm"), ("不是", "affirm"),
+                                          ("不用了谢谢", "thank")])
+def test_a_no_said_with_a_yes_word_is_a_no(text: str, intent: str) -> None:
+    assert routed_intent(text, intent) == "deny"
+
+
+@pytest.mark.parametrize("text", ["对", "没错", "好的谢谢", "是的"])
+def test_a_yes_stays_a_yes(text: str) -> None:
+    assert routed_intent(text, "affirm") is None
+
+
+def test_a_ticket_asked_after_a_person_asked_for_and_misconduct_without_the_word() -> None:
+    assert routed_intent("TS202611230008处理到哪一步", "inform") == "check_complaint"
+    assert routed_intent("TS202611230008", "inform") is None  # a number given to a question
+    assert routed_intent("安排人给我打电话", "find_contact") == "human_handoff"
+    assert routed_intent("有没有客服人员", "find_contact") == "human_handoff"
+    assert routed_intent("供电公司客服人员电话", "find_contact", {"unit"}) is None
+    assert routed_intent("工作人员故意刁难我", "find_contact") == "complain"
+    assert routed_intent("工作人员几点上班", "find_contact") is None
