@@ -21,6 +21,7 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlp.phrases import PhraseIndex
 from bot.routing import OVERLONG, routed_intent
 
 DIRECTORY_ENTITIES = ("unit", "person", "service_item")
@@ -36,7 +37,7 @@ class IntentRouter(GraphComponent):
         self.names = names  # "unit", "matter", "person" -> the directory's names of that sort
         # Names long enough to count wherever they stand, even across jieba's words ("老人走了"); a
         # person's name is counted only as a word of its own (王建国 inside another word is no one).
-        self.phrases = {sort: tuple(n for n in found if len(n) >= MIN_PHRASE)
+        self.phrases = {sort: PhraseIndex(n for n in found if len(n) >= MIN_PHRASE)
                         for sort, found in names.items() if sort != "person"}
 
     @classmethod
@@ -56,10 +57,10 @@ class IntentRouter(GraphComponent):
         bare = message.get(TEXT) or ""
         found.update(sort for sort, names in self.names.items() if tokens & names)
         for sort, phrases in self.phrases.items():
-            said = [p for p in phrases if p in bare]
+            said = phrases.found(bare)
             if said:
                 found.add(sort)
-                for phrase in sorted(said, key=len, reverse=True):
+                for phrase in said:  # longest first
                     bare = bare.replace(phrase, " ")
         if "service_item" in found:
             found.add("matter")

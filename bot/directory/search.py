@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.directory import Bundle, Cadre, Matter, Unit, unit_matters
 from bot.nlp.bm25 import BM25
+from bot.nlp.phrases import PhraseIndex
 from bot.nlp.sound import SoundIndex
 from bot.nlp.text import DISTRICT_FORMS, DISTRICT_SHORT, bigrams, find_district, normalise
 from bot.nlp.tokenize import words
@@ -33,43 +34,34 @@ FILLER = frozenset("的了个咋怎么啥都也还就要得给把这那些一下
 
 class FormTable:
     """Names and everyday words of matters or bundles, found in a text whole or with a filler word put
-    inside them at one place ("水电气开户" in "水电气咋开户", not "房子过户" in "房子继承过户"); both halves of a split phrase have at least
-    two characters, so a phrase is never found from scattered characters."""
+    inside them at one place ("水电气开户" in "水电气咋开户", not "房子过户" in "房子继承过户"); both halves
+    of a split phrase have at least two characters, so a phrase is never found from scattered characters."""
 
     def __init__(self, forms: Iterable[tuple[str, Any]]) -> None:
         self.forms = sorted(((f, item) for f, item in forms if len(f) >= 2), key=lambda p: -len(p[0]))
-        self._postings: dict[str, list[int]] = {}
-        self._grams: list[int] = []
-        for number, (form, _item) in enumerate(self.forms):
-            grams = set(bigrams(form))
-            self._grams.append(len(grams))
-            if len(form) >= MIN_GAPPED:
-                for gram in grams:
-                    self._postings.setdefault(gram, []).append(number)
+        self._items: dict[str, list[Any]] = {}
+        for form, item in self.forms:
+            self._items.setdefault(form, []).append(item)
+        self._phrases = PhraseIndex(self._items)
+        self._longest = max((len(f) for f in self._items), default=0)
 
     def found(self, norm: str) -> list[tuple[str, Any]]:
         """(form, item) said in ``norm``, longest form first."""
-        shared: Counter = Counter()
-        for gram in set(bigrams(norm)):
-            shared.update(self._postings.get(gram, ()))
-        gapped = {n for n, count in shared.items() if count >= self._grams[n] - 1}
-        return [(form, item) for number, (form, item) in enumerate(self.forms)
-                if form in norm or number in gapped and _gapped_in(form, norm)]
+        said = set(self._phrases.found(norm)) | self._gapped(norm)
+        return [(form, item) for form in sorted(said, key=lambda f: (-len(f), f)) for item in self._items[form]]
 
-
-def _gapped_in(form: str, norm: str) -> bool:
-    for cut in range(2, len(form) - 1):
-        head, tail = form[:cut], form[cut:]
-        start = norm.find(head)
-        while start >= 0:
-            after = start + cut
+    def _gapped(self, norm: str) -> set[str]:
+        """Forms of MIN_GAPPED characters or more said with filler characters inside at one place."""
+        found: set[str] = set()
+        for i in range(2, len(norm) - 2):
             for gap in range(1, MAX_GAP + 1):
-                if not set(norm[after:after + gap]) <= FILLER:
+                if not set(norm[i:i + gap]) <= FILLER:
                     break
-                if norm.startswith(tail, after + gap):
-                    return True
-            start = norm.find(head, start + 1)
-    return False
+                joined = norm[:i] + norm[i + gap:]  # the text without this gap
+                for start, form in self._phrases.spans(joined, i - self._longest + 2, i - 1):
+                    if len(form) >= MIN_GAPPED and start + len(form) >= i + 2:
+                        found.add(form)
+        return found
 
 
 @dataclass(frozen=True)
@@ -176,6 +168,7 @@ class DirectoryIndex:
     _matter_forms: list[tuple[str, MatterEntry]] = field(init=False, repr=False)
     _matter_form_grams: list[frozenset[str]] = field(init=False, repr=False)
     _bundle_forms: list[tuple[str, BundleEntry]] = field(init=False, repr=False)
+    _known: PhraseIndex = field(init=False, repr=False)  # districts, unit names, matters and bundles
     _matter_table: FormTable = field(init=False, repr=False)
     _bundle_table: FormTable = field(init=False, repr=False)
     _gram_df: Counter = field(init=False, repr=False)  # in how many matters each bigram occurs
@@ -227,6 +220,8 @@ class DirectoryIndex:
             ((form, b) for b in self.bundles for f in b.forms for form in _business_forms(normalise(f))),
             key=lambda p: -len(p[0]),
         )
+        self._known = PhraseIndex([*DISTRICT_FORMS, *(f for f, _ in self._names), *(f for f, _ in self._matter_forms),
+                                   *(f for f, _ in self._bundle_forms)])
         self._matter_table = FormTable(self._matter_forms)
         self._bundle_table = FormTable(self._bundle_forms)
         self._gram_df = Counter(
@@ -378,11 +373,7 @@ class DirectoryIndex:
 
     def known_words(self, norm: str) -> list[str]:
         """Districts, unit names, matters and bundles said whole in ``norm`` (normalised), longest first."""
-        forms = [f for f in DISTRICT_FORMS if f in norm]
-        forms += [f for f, _ in self._names if f in norm]
-        forms += [f for f, _ in self._matter_forms if f in norm]
-        forms += [f for f, _ in self._bundle_forms if f in norm]
-        return sorted(set(forms), key=len, reverse=True)
+        return self._known.found(norm)
 
     def longest_matter_form(self, text: str) -> int:
         """Length of the longest matter name or synonym found in ``text`` (0: none)."""
