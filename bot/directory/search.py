@@ -10,14 +10,14 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.directory import Bundle, Cadre, Matter, Unit, unit_matters
 from bot.nlp.bm25 import BM25
-from bot.nlp.phrases import PhraseIndex
+from bot.nlp.phrases import PhraseIndex, PhraseTable
 from bot.nlp.sound import SoundIndex
 from bot.nlp.text import DISTRICT_FORMS, DISTRICT_SHORT, bigrams, find_district, normalise
 from bot.nlp.tokenize import words
@@ -27,41 +27,6 @@ FIELD_WEIGHTS = {"name": 3.0, "matters": 2.0, "duties": 0.6}
 DISTINCTIVE_DF = 3  # a bigram found in at most this many matters says which matter is meant
 NAME_LIKENESS = 0.75  # a typed name sharing this share of a unit name's bigrams means that unit
 COMMON_NAME_GRAM = 40  # a bigram in more unit names than this (沈阳, 区政) says nothing of which
-MAX_GAP = 2  # characters people put inside a known phrase ("水电气咋开户", "流浪的老头")
-MIN_GAPPED = 4  # a phrase this long or longer is still found with a gap inside it
-FILLER = frozenset("的了个咋怎么啥都也还就要得给把这那些一下儿呢吗啊呀吧去来能想")  # what such a gap may hold: no content
-
-
-class FormTable:
-    """Names and everyday words of matters or bundles, found in a text whole or with a filler word put
-    inside them at one place ("水电气开户" in "水电气咋开户", not "房子过户" in "房子继承过户"); both halves
-    of a split phrase have at least two characters, so a phrase is never found from scattered characters."""
-
-    def __init__(self, forms: Iterable[tuple[str, Any]]) -> None:
-        self.forms = sorted(((f, item) for f, item in forms if len(f) >= 2), key=lambda p: -len(p[0]))
-        self._items: dict[str, list[Any]] = {}
-        for form, item in self.forms:
-            self._items.setdefault(form, []).append(item)
-        self._phrases = PhraseIndex(self._items)
-        self._longest = max((len(f) for f in self._items), default=0)
-
-    def found(self, norm: str) -> list[tuple[str, Any]]:
-        """(form, item) said in ``norm``, longest form first."""
-        said = set(self._phrases.found(norm)) | self._gapped(norm)
-        return [(form, item) for form in sorted(said, key=lambda f: (-len(f), f)) for item in self._items[form]]
-
-    def _gapped(self, norm: str) -> set[str]:
-        """Forms of MIN_GAPPED characters or more said with filler characters inside at one place."""
-        found: set[str] = set()
-        for i in range(2, len(norm) - 2):
-            for gap in range(1, MAX_GAP + 1):
-                if not set(norm[i:i + gap]) <= FILLER:
-                    break
-                joined = norm[:i] + norm[i + gap:]  # the text without this gap
-                for start, form in self._phrases.spans(joined, i - self._longest + 2, i - 1):
-                    if len(form) >= MIN_GAPPED and start + len(form) >= i + 2:
-                        found.add(form)
-        return found
 
 
 @dataclass(frozen=True)
@@ -169,8 +134,8 @@ class DirectoryIndex:
     _matter_form_grams: list[frozenset[str]] = field(init=False, repr=False)
     _bundle_forms: list[tuple[str, BundleEntry]] = field(init=False, repr=False)
     _known: PhraseIndex = field(init=False, repr=False)  # districts, unit names, matters and bundles
-    _matter_table: FormTable = field(init=False, repr=False)
-    _bundle_table: FormTable = field(init=False, repr=False)
+    _matter_table: PhraseTable = field(init=False, repr=False)
+    _bundle_table: PhraseTable = field(init=False, repr=False)
     _gram_df: Counter = field(init=False, repr=False)  # in how many matters each bigram occurs
     sound: SoundIndex = field(init=False, repr=False)
 
@@ -222,8 +187,8 @@ class DirectoryIndex:
         )
         self._known = PhraseIndex([*DISTRICT_FORMS, *(f for f, _ in self._names), *(f for f, _ in self._matter_forms),
                                    *(f for f, _ in self._bundle_forms)])
-        self._matter_table = FormTable(self._matter_forms)
-        self._bundle_table = FormTable(self._bundle_forms)
+        self._matter_table = PhraseTable(self._matter_forms)
+        self._bundle_table = PhraseTable(self._bundle_forms)
         self._gram_df = Counter(
             g for m in self.matters for g in {g for f in m.forms for g in bigrams(normalise(f))}
         )

@@ -14,3 +14,13 @@ def test_spans_start_inside_the_window() -> None:
     index = PhraseIndex(["水电气开户", "开户"])
     assert list(index.spans("水电气开户", 0, 1)) == [(0, "水电气开户")]
     assert list(index.spans("水电气开户", 1)) == [(3, "开户")]
+
+
+def test_a_table_finds_its_items_whole_or_with_a_filler_word_inside() -> None:
+    from bot.nlp.phrases import PhraseTable
+
+    table = PhraseTable([("水电气开户", "bundle"), ("房子过户", "transfer"), ("开户", "gas"), ("开户", "water")])
+    assert table.found("新房水电气咋开户") == [("水电气开户", "bundle"), ("开户", "gas"), ("开户", "water")]
+    assert table.found("房子继承过户") == []  # 继承 is content, not a filler
+    assert table.found("房子的过户") == [("房子过户", "transfer")]
+    assert table.found("水电气开") == []
