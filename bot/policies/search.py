@@ -21,6 +21,7 @@ from bot.db.policies import Policy
 from bot.nlp.bm25 import BM25
 from bot.nlp.text import bigrams, normalise
 from bot.nlp.tokenize import words
+from bot.policies.questions import grades, question_types
 
 # Words of every question that say nothing about which policy is meant.
 STOP = frozenset("""
@@ -49,6 +50,7 @@ PARAPHRASES: tuple[tuple[str, str], ...] = tuple((re.compile(a), b) for a, b in 
     (r"小微企业|小微", "小型微型企业"),
 ))
 EXPIRED_FACTOR = 0.6  # an expired policy still answers, but after the ones in force
+TYPE_MATCH, TYPE_MISMATCH = 1.3, 0.7  # a frequent question of the kind asked, or of another kind
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,8 @@ class PolicyIndex:
         self.faq_bigrams: dict[str, list[tuple[FaqEntry, set[str], set[str]]]] = {
             p.code: [(f, set(bigrams(canon(f.question))), set(bigrams(canon(f.answer)))) for f in p.faqs]
             for p in self.policies}
+        self.faq_kinds = {(p.code, f.position): (question_types(canon(f.question)), grades(f.question))
+                          for p in self.policies for f in p.faqs}  # what each pair answers, and for which grade
         df: Counter[str] = Counter(b for pairs in self.faq_bigrams.values() for _, q, a in pairs for b in q | a)
         self.idf = {b: math.log(1 + len(self.faq_owner) / n) for b, n in df.items()}
         self.policy_bm25 = BM25(policy_docs)
@@ -182,17 +186,26 @@ class PolicyIndex:
         """The policy's FAQ pair sharing the most of the query's known words (idf-weighted), and that share.
 
         Only bigrams found somewhere in the policies count: filler ("俺家老爷子") neither helps nor hurts.
+        Pairs are ranked by that share, raised when the pair answers the kind of question asked (an
+        amount, a date, who pays … bot.policies.questions) and lowered when it answers another kind; a
+        pair about another grade than the one asked is never the answer.
         """
         wanted = [b for b in self.informative(query) if b in self.idf]
         total = sum(self.idf[b] for b in wanted)
         best: tuple[Optional[FaqEntry], float] = (None, 0.0)
         if not total:
             return best
+        asked, grade = question_types(canon(query)), grades(query)
+        ranked: tuple[float, Optional[FaqEntry], float] = (0.0, None, 0.0)
         for faq, question, answer in self.faq_bigrams[policy.code]:
-            share = sum(self.idf[b] * (1.0 if b in question else 0.8) for b in wanted if b in question or b in answer)
-            if share / total > best[1]:
-                best = (faq, share / total)
-        return best
+            kinds, about = self.faq_kinds[(policy.code, faq.position)]
+            if grade and about and not grade & about:
+                continue  # "三级…" is never answered with the pair about grades five and six
+            share = sum(self.idf[b] * (1.0 if b in question else 0.8) for b in wanted if b in question or b in answer) / total
+            fit = share * (TYPE_MATCH if asked & kinds else TYPE_MISMATCH if asked and kinds else 1.0)
+            if fit > ranked[0]:
+                ranked = (fit, faq, share)
+        return (ranked[1], ranked[2]) if ranked[1] is not None else best
 
 
 ORDINAL_SLOT = re.compile(r"[一二三四五六七八九十\d]+(?:级|档|类|星)")

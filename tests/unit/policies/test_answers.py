@@ -91,3 +91,13 @@ def test_an_expired_policy_is_answered_with_a_warning(policies: PolicyIndex) -> 
     assert own, "no expired policy answers its own first question"
     for policy, answer in own:
         assert "已于" in answer.text and "失效" in answer.text, policy.code
+
+
+@pytest.mark.parametrize("question, wanted", [
+    ("我是三级工伤 伤残津贴这回涨了多少", "2205"),  # the grade asked, not the pair about grades five and six
+    ("调整后的待遇啥时候能发到手", "10月底"),  # when it is paid, not who pays
+    ("单位没给交工伤保险 涨的钱谁给", "用人单位支付"),  # who pays, not "no need to apply"
+    ("在收费站装ETC要带啥", "身份证"),  # what to bring, not the background
+])
+def test_the_pair_that_answers_this_kind_of_question(policies: PolicyIndex, question: str, wanted: str) -> None:
+    assert wanted in ask(policies, question).text

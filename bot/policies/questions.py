@@ -1,0 +1,47 @@
+"""What kind of thing a policy question asks (an amount, a date, who pays, who qualifies, what to bring,
+how to apply, where, whom to call) and which grade or class it is about: read alike from the user's
+question and from each frequent question of a policy, so that the answer comes from the pair that
+answers *this kind* of question ("三级伤残津贴涨了多少" is about the amount for grade three, "涨的钱谁给"
+about who pays), not from the one that merely shares the most words."""
+from __future__ import annotations
+
+import re
+
+# Read on text already put into the frequent questions' wording (bot.policies.search.canon).
+TYPES: dict[str, re.Pattern[str]] = {name: re.compile(rx) for name, rx in {
+    "amount": r"多少|几块|金额|标准|额度|最高|比例|几折|折扣|费率|涨了|涨多少|增加|能拿|能领|补贴多少|奖励多少|扣除多少",
+    "time": r"什么时候|几月|几号|哪年|到账|发到手|发下来|发放|多长时间|截止|期限|开始|起算|有效期",
+    "payer": r"由谁支付|谁支付|谁给|谁出|谁负担|谁承担|支付|出资|资金渠道|原渠道",
+    "eligibility": r"条件|符合|资格|享受|哪些人|谁能|范围|适用|对象|能不能|能申请吗|算不算",
+    "materials": r"材料|需要什么|证件|带什么|提供什么|要带",
+    "steps": r"怎么申请|如何申请|怎么办理|如何办理|流程|步骤|手续|自己申请|需要申请|要申请|线上|网上办",
+    "place": r"在哪里办理|在哪|哪里|网点|窗口|营业厅|服务厅|收费站",
+    "contact": r"电话|咨询|找谁|联系",
+}.items()}
+# A grade or class the question is about: 三级, 一档, 第二类 (digits and Chinese numerals alike).
+_GRADE = re.compile(r"第?([一二三四五六七八九十两\d]+)(级|档|类)")
+_NUMERAL = {c: i for i, c in enumerate("零一二三四五六七八九十", 0)} | {"两": 2}
+
+
+def question_types(text: str) -> frozenset[str]:
+    """The kinds of answer ``text`` asks for (empty when it says none)."""
+    return frozenset(name for name, rx in TYPES.items() if rx.search(text))
+
+
+def grades(text: str) -> frozenset[str]:
+    """The grades or classes ``text`` names, as "3级" (五级、六级 → {5级, 6级})."""
+    return frozenset(f"{_number(m.group(1))}{m.group(2)}" for m in _GRADE.finditer(text))
+
+
+def _number(numeral: str) -> int:
+    if numeral.isdigit():
+        return int(numeral)
+    if numeral == "十":
+        return 10
+    if numeral.startswith("十"):
+        return 10 + _NUMERAL.get(numeral[1], 0)
+    if numeral.endswith("十"):
+        return _NUMERAL.get(numeral[0], 0) * 10
+    if len(numeral) == 3 and numeral[1] == "十":
+        return _NUMERAL.get(numeral[0], 0) * 10 + _NUMERAL.get(numeral[2], 0)
+    return _NUMERAL.get(numeral[0], 0)

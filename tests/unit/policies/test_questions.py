@@ -1,0 +1,27 @@
+"""The kind of answer a policy question asks for, and the grade it is about."""
+from __future__ import annotations
+
+import pytest
+
+from bot.policies.questions import grades, question_types
+from bot.policies.search import canon
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("伤残津贴这回涨了多少", "amount"), ("调整后的待遇啥时候能发到手", "time"), ("涨的钱谁给", "payer"),
+    ("我们公司能享受吗", "eligibility"), ("装ETC要带啥", "materials"), ("怎么申请", "steps"),
+    ("在哪儿办", "place"), ("咨询电话多少", "contact"),
+])
+def test_the_kind_asked(text: str, kind: str) -> None:
+    assert kind in question_types(canon(text))
+
+
+def test_nothing_asked_is_no_kind() -> None:
+    assert question_types(canon("工伤保险")) == frozenset()
+
+
+def test_grades_in_any_numerals() -> None:
+    assert grades("我是三级工伤") == {"3级"}
+    assert grades("五级、六级伤残津贴怎么调整？") == {"5级", "6级"}
+    assert grades("第二档") == {"2档"} and grades("十二级") == {"12级"} and grades("3级") == {"3级"}
+    assert grades("伤残津贴") == frozenset()
