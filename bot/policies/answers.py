@@ -1,7 +1,8 @@
 """Answer a policy question: the specific answer from the right policy, with its issuer, phone and page.
 
-Follow-ups keep the context: a question about the same policy ("那怎么申请？") is looked up in that
-policy first, and an elliptical one ("二级呢？") replaces its part of the previous question.
+Follow-ups keep the context: a short question ("那怎么申请？", "啥时候能发下来", "找谁咨询") is about the
+policy just answered unless it names another; it is answered by the pair of the kind it asks for, and an
+elliptical one ("二级呢？") replaces its part of the previous question.
 """
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from datetime import date
 from typing import Optional
 
 from bot.policies.cards import category_url, policy_url
-from bot.policies.search import FaqEntry, PolicyEntry, PolicyHit, PolicyIndex, follow_up_query
+from bot.policies.questions import question_types
+from bot.policies.search import FaqEntry, PolicyEntry, PolicyHit, PolicyIndex, canon, follow_up_query
 from bot.nlp.text import find_district
 from bot.replies import render
 
 FAQ_COVERAGE = 0.4  # idf-weighted share of the question's known bigrams a FAQ pair must contain to be the answer
 FOUND_COVERAGE = 0.3  # share of the question's bigrams a policy must contain to be about it
 APPLY_WORDS = re.compile(r"怎么申请|如何申请|咋申请|怎么办理|如何办理|咋办|去哪|在哪|流程|步骤|手续|材料")
+FOLLOW_UP_CHARS = 12  # a question this short after a policy's answer is about that policy unless it names another
 FOLLOW_UP = re.compile(r"^(那|那么|那个|还有|另外|再问一下)|呢[？?。！!]*$")
 LIST_WORDS = re.compile(r"有(什么|哪些|啥)|都有|哪些政策|什么政策|啥政策|政策有|列出|介绍")
 
@@ -76,14 +79,20 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
     """The best answer to ``question`` given the policy talked about before (``context_code``)."""
     question = question.strip()
     context = index.by_code.get(context_code or "")
-    if context is not None and (FOLLOW_UP.search(question) or len(question) <= 8):
+    if context is not None and (FOLLOW_UP.search(question) or len(question) <= FOLLOW_UP_CHARS) \
+            and not _names_another(index, question, context):
         rewritten = follow_up_query(previous, question)
         asked = rewritten or question
+        kinds = question_types(canon(asked))
         faq, share = index.best_faq(asked, context)
-        if faq is not None and share >= FAQ_COVERAGE:
-            return _faq_answer(context, faq, asked, public_url, today)
-        if rewritten is None and APPLY_WORDS.search(question):
+        if faq is not None and (share >= FAQ_COVERAGE or kinds & index.faq_kinds[(context.code, faq.position)][0]):
+            return _faq_answer(context, faq, asked, public_url, today)  # "啥时候能发下来": the pair about when
+        if rewritten is None and (APPLY_WORDS.search(question) or kinds & {"steps", "materials", "place"}):
             return _overview(context, question, public_url, today)
+        if rewritten is None and "contact" in kinds:  # "找谁咨询": the issuer and its phone
+            text = render("policy_faq", title=context.short_title, answer=render(
+                "policy_contact", issuer=context.issuer, phone=context.answer_phone)) + _footer(context, public_url, today)
+            return PolicyAnswer(text, context, question)
     if category and (LIST_WORDS.search(question) or len(question) <= len(category) + 6):
         hits = index.search(question, today, category=category, limit=20) or [
             PolicyHit(p, 0.0, None, 0.0) for p in index.policies if p.category == category]
@@ -97,6 +106,12 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
     if faq is not None and share >= FAQ_COVERAGE:
         return _faq_answer(top, faq, question, public_url, today)
     return _overview(top, question, public_url, today)
+
+
+def _names_another(index: PolicyIndex, question: str, context: PolicyEntry) -> bool:
+    """True when a short question names another policy than the one talked about ("那研发费用加计扣除呢")."""
+    named = index.named(question)
+    return bool(named) and context.code not in named
 
 
 def _likely_issuer(hits: list[PolicyHit], question: str) -> Optional[PolicyEntry]:

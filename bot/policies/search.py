@@ -32,6 +32,7 @@ STOP = frozenset("""
 # Colloquial ways of asking, mapped to the wording frequent questions use (both sides are mapped).
 PARAPHRASES: tuple[tuple[str, str], ...] = tuple((re.compile(a), b) for a, b in (
     (r"啥时候|什么时间|何时|几时|多会儿|哪天", "什么时候"),
+    (r"发下来|发到手|到手|到账|能拿到", "发放"),
     (r"(去|到|上)?(哪里|哪儿|哪)(去)?(办理|办)", "在哪里办理"),
     (r"出钱|掏钱|给钱|买单|拿钱", "支付"),
     (r"补几个钱|补多少钱?|能补几", "补贴多少"),
@@ -181,6 +182,11 @@ class PolicyIndex:
             hits.append(PolicyHit(policy, score, faq, 1.0 if named else coverage))
         hits.sort(key=lambda h: (-h.score, h.policy.code))
         return hits[:limit]
+
+    def named(self, query: str) -> set[str]:
+        """Codes of the policies whose short title or a keyword ``query`` says."""
+        text = normalise(query)
+        return {p.code for p, names in zip(self.policies, self.names) if any(n in text for n in names)}
 
     def best_faq(self, query: str, policy: PolicyEntry) -> tuple[Optional[FaqEntry], float]:
         """The policy's FAQ pair sharing the most of the query's known words (idf-weighted), and that share.

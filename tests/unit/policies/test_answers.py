@@ -62,9 +62,17 @@ def test_follow_ups_keep_the_context(policies: PolicyIndex) -> None:
     second = ask(policies, "二级呢？", first.policy.code, first.question)
     assert "2337" in second.text and "2481" not in second.text
     third = ask(policies, "那怎么申请？", second.policy.code, second.question)
-    assert "无需个人申请" in third.text
+    assert "个人申请" in third.text  # 不需要个人申请 (the pair) or 无需个人申请 (the steps)
     who_pays = ask(policies, "谁出钱", third.policy.code, third.question)
     assert "工伤保险基金" in who_pays.text
+    when = ask(policies, "啥时候能发下来", who_pays.policy.code, who_pays.question)
+    assert "10月底" in when.text  # the pair about when it is paid, still the same policy
+    mine = ask(policies, "要自己去申请不", when.policy.code, when.question)
+    assert mine.policy.code == "RS-2019-GSDY" and "不需要个人申请" in mine.text
+    contact = ask(policies, "找谁咨询", mine.policy.code, mine.question)
+    assert "沈阳市人力资源和社会保障局" in contact.text and "12333" in contact.text
+    other = ask(policies, "那研发费用加计扣除呢", contact.policy.code, contact.question)
+    assert other.policy.code != "RS-2019-GSDY"  # another policy named: the subject changes
 
 
 def test_nothing_matching_says_so_and_gives_a_phone(policies: PolicyIndex) -> None:
