@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Optional
 
+from bot.db.policies import POLICY_CATEGORIES
 from bot.policies.cards import category_url, policy_url
-from bot.policies.questions import question_types
+from bot.policies.questions import category_asked, question_types
 from bot.policies.search import FaqEntry, PolicyEntry, PolicyHit, PolicyIndex, canon, follow_up_query
 from bot.nlp.text import find_district
 from bot.replies import render
@@ -22,6 +23,7 @@ FOUND_COVERAGE = 0.3  # share of the question's bigrams a policy must contain to
 APPLY_WORDS = re.compile(r"怎么申请|如何申请|咋申请|怎么办理|如何办理|咋办|去哪|在哪|流程|步骤|手续|材料")
 FOLLOW_UP_CHARS = 12  # a question this short after a policy's answer is about that policy unless it names another
 FOLLOW_UP = re.compile(r"^(那|那么|那个|还有|另外|再问一下)|呢[？?。！!]*$")
+_ASKING_ONLY = re.compile(r"[^\u4e00-\u9fff]|有(什么|哪些|啥)|都有|哪些|什么|啥|政策|现在|目前|你们|我们|请问|一下|的|吗|呢|啊|呀|都")
 LIST_WORDS = re.compile(r"有(什么|哪些|啥)|都有|哪些政策|什么政策|啥政策|政策有|列出|介绍")
 
 
@@ -34,11 +36,12 @@ class PolicyAnswer:
     question: str = ""  # the question as understood (context for elliptical follow-ups)
     listed: list[PolicyEntry] = field(default_factory=list)  # policies of a category listing
     category: Optional[str] = None
+    menu: bool = False  # the categories, for "有什么政策"
 
     @property
     def found(self) -> bool:
-        """True when the answer comes from a policy or a category, not the honest "nothing found"."""
-        return self.policy is not None or self.category is not None
+        """True when the answer comes from a policy, a category or the categories, not the honest "nothing found"."""
+        return self.policy is not None or self.category is not None or self.menu
 
 
 def _footer(policy: PolicyEntry, public_url: str, today: date) -> str:
@@ -66,8 +69,11 @@ def _overview(policy: PolicyEntry, question: str, public_url: str, today: date) 
     return PolicyAnswer(text, policy, question)
 
 
-def _listing(hits: list[PolicyHit], category: str, public_url: str, today: date) -> PolicyAnswer:
-    current = [h.policy for h in hits if not h.policy.expired(today)][:5]
+def _listing(hits: list[PolicyHit], category: str, public_url: str, today: date, question: str) -> PolicyAnswer:
+    """A category's policies in force, the city's first (a district's only after them, unless it is asked about)."""
+    asked = find_district(question)
+    current = [h.policy for h in hits if not h.policy.expired(today)]
+    current = sorted(current, key=lambda p: find_district(p.issuer) not in (None, asked))[:5]
     lines = "\n".join(f"{i}. {p.short_title}（{p.issuer}）" for i, p in enumerate(current, 1))
     text = render("policy_list", category=category, lines=lines, url=category_url(category, public_url))
     return PolicyAnswer(text, current[0] if len(current) == 1 else None, "", current, category)
@@ -93,11 +99,16 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
             text = render("policy_faq", title=context.short_title, answer=render(
                 "policy_contact", issuer=context.issuer, phone=context.answer_phone)) + _footer(context, public_url, today)
             return PolicyAnswer(text, context, question)
+    if category is None and LIST_WORDS.search(question):  # "物流企业有啥扶持政策": the category it means
+        category = category_asked(question)
     if category and (LIST_WORDS.search(question) or len(question) <= len(category) + 6):
         hits = index.search(question, today, category=category, limit=20) or [
             PolicyHit(p, 0.0, None, 0.0) for p in index.policies if p.category == category]
         if hits:
-            return _listing(hits, category, public_url, today)
+            return _listing(hits, category, public_url, today, question)
+    if category is None and LIST_WORDS.search(question) and len(_ASKING_ONLY.sub("", question)) <= 1:
+        text = render("policy_categories", categories="、".join(POLICY_CATEGORIES), url=f"{public_url}/policies")
+        return PolicyAnswer(text, question=question, menu=True)  # "有什么政策": which kind, then the list
     hits = index.search(question, today)
     if not hits or hits[0].coverage < FOUND_COVERAGE:
         return not_found(_likely_issuer(hits, question), hotline)

@@ -6,6 +6,11 @@ about who pays), not from the one that merely shares the most words."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+import yaml
 
 # Read on text already put into the frequent questions' wording (bot.policies.search.canon).
 TYPES: dict[str, re.Pattern[str]] = {name: re.compile(rx) for name, rx in {
@@ -45,3 +50,33 @@ def _number(numeral: str) -> int:
     if len(numeral) == 3 and numeral[1] == "十":
         return _NUMERAL.get(numeral[0], 0) * 10 + _NUMERAL.get(numeral[2], 0)
     return _NUMERAL.get(numeral[0], 0)
+
+
+CATEGORY_WORDS = Path(__file__).with_name("categories.yml")
+
+
+@lru_cache(maxsize=1)
+def _category_words() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    table = yaml.safe_load(CATEGORY_WORDS.read_text(encoding="utf-8"))
+    return tuple((category, tuple(words)) for category, words in table.items())
+
+
+# What a question about what exists says besides its subject: asking words, whose, for whom.
+_GENERIC = re.compile(r"[^\u4e00-\u9fffA-Za-z]|有(什么|哪些|啥)|都有|哪些|什么|啥|政策|现在|目前|最近|今年|政府|国家|咱们|我们|"
+                      r"你们|企业|公司|单位|个人|针对|对于|给|发的|发|有|的|了|吗|呢|啊|呀|吧|都|能|可以|享受|请问|一下|方面")
+
+
+def category_asked(text: str) -> Optional[str]:
+    """The category a question about what policies exist means, when it says nothing more specific:
+    "物流企业有啥扶持政策" → 交通物流 (the first category in categories.yml with one of its words in the
+    text, its name first); None for "评上专精特新了有啥奖励" (a subject of its own: one policy's matter)."""
+    table = _category_words()
+    lowered = text.lower()
+    category = next((c for c, _ in table if c in text), None) or next(
+        (c for c, words in table if any(w.lower() in lowered for w in words)), None)
+    if category is None:
+        return None
+    rest = lowered.replace(category, "")
+    for word in sorted((w.lower() for _, words in table for w in words), key=len, reverse=True):
+        rest = rest.replace(word, "")  # its words, and another category's benefit word ("扶持", "补贴")
+    return category if len(_GENERIC.sub("", rest)) <= 1 else None

@@ -109,3 +109,20 @@ def test_an_expired_policy_is_answered_with_a_warning(policies: PolicyIndex) -> 
 ])
 def test_the_pair_that_answers_this_kind_of_question(policies: PolicyIndex, question: str, wanted: str) -> None:
     assert wanted in ask(policies, question).text
+
+
+@pytest.mark.parametrize("question, category", [
+    ("民营企业有啥扶持政策", "企业扶持"), ("物流企业有啥扶持政策", "交通物流"),  # the subject before the benefit
+    ("政府给企业发的补贴都有哪些", "补助补贴"), ("小微企业现在都有啥补贴政策", "补助补贴"),
+])
+def test_what_exists_lists_the_category_it_means(policies: PolicyIndex, question: str, category: str) -> None:
+    answer = ask(policies, question)
+    assert answer.category == category and answer.listed and f"“{category}”类的现行政策" in answer.text
+    assert all(not p.expired(TODAY) for p in answer.listed)
+    city_first = [p for p in answer.listed if "区" not in p.issuer[:4]]
+    assert answer.listed[: len(city_first)] == city_first  # a district's policies only after the city's
+
+
+def test_what_exists_without_a_subject_offers_the_categories(policies: PolicyIndex) -> None:
+    answer = ask(policies, "现在都有啥政策啊")
+    assert answer.found and answer.policy is None and "减税降费" in answer.text and "交通物流" in answer.text

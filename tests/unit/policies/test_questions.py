@@ -25,3 +25,15 @@ def test_grades_in_any_numerals() -> None:
     assert grades("五级、六级伤残津贴怎么调整？") == {"5级", "6级"}
     assert grades("第二档") == {"2档"} and grades("十二级") == {"12级"} and grades("3级") == {"3级"}
     assert grades("伤残津贴") == frozenset()
+
+
+@pytest.mark.parametrize("text, category", [
+    ("物流企业有啥扶持政策", "交通物流"), ("民营企业有啥扶持政策", "企业扶持"), ("政府给企业发的补贴都有哪些", "补助补贴"),
+    ("减税降费方面有哪些政策", "减税降费"),
+    ("评上省级专精特新了有啥奖励", None),  # one policy's matter, not what exists
+    ("我们在浑南买了高校一项技术，有啥补贴", None), ("火星移民有啥政策", None),
+])
+def test_the_category_a_what_exists_question_means(text: str, category: "str | None") -> None:
+    from bot.policies.questions import category_asked
+
+    assert category_asked(text) == category
