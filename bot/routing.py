@@ -22,6 +22,15 @@ def asks_about_policy(text: str) -> bool:
     return bool(_POLICY.search(text))
 
 
+# "最多能贷多少", "一个月能扣多少", "报销比例": an amount, a limit or a rate is a policy's, not an office's.
+_AMOUNT = re.compile(r"多少|几成|最多|最高|上限|额度|比例|能贷|能扣|能报|能领|能拿|封顶")
+
+
+def asks_amount(text: str) -> bool:
+    """True when the wording asks for an amount, a limit or a rate and not for a phone or a place."""
+    return bool(_AMOUNT.search(text)) and not asks_for_contact(text)
+
+
 def names_policy(text: str) -> bool:
     """True when the question speaks of a policy outright ("这个政策是哪个部门发的")."""
     return "政策" in text

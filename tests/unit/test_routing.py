@@ -140,3 +140,13 @@ def test_a_ticket_asked_after_a_person_asked_for_and_misconduct_without_the_word
     assert routed_intent("供电公司客服人员电话", "find_contact", {"unit"}) is None
     assert routed_intent("工作人员故意刁难我", "find_contact") == "complain"
     assert routed_intent("工作人员几点上班", "find_contact") is None
+
+
+@pytest.mark.parametrize("text, amount", [
+    ("首套房公积金贷款最多能贷多少", True), ("孩子上学一个月能扣多少", True), ("医保报销比例是多少", True),
+    ("社保局电话多少", False), ("公积金中心在哪 最多等多久", False), ("营业执照在哪办", False),
+])
+def test_an_amount_or_a_limit_is_a_policy_question(text: str, amount: bool) -> None:
+    from bot.routing import asks_amount
+
+    assert asks_amount(text) is amount
