@@ -72,6 +72,8 @@ _HANDOFF = re.compile(r"人工|真人|转接|接线|坐席|客服人员|跟工�
 # "不对呀", "也不是", "不用了谢谢": a no, whatever the yes-word or thanks in it made the NLU think.
 _NEGATED = re.compile(r"^\W*(也|还|都|可)?(不|没)(对|是|行|可以|好|要|用|需要|必要)")
 _TICKET_ID = re.compile(r"TS\d{12}", re.I)
+_NUMBER_ONLY = re.compile(r"(第)?([0-9]{1,2}|[一二三四五六七八九十两])(个|号|项|条|颗星|星)?[。.!！]?")
+ANSWER = "inform"  # a bare number answers the question asked, whatever DIET read into it
 _HANDOFF_ONLY = re.compile(r"我要|我想|找|联系|一下|客服|电话|号码|的|吗|呢|啊")  # "供电公司客服" names more than a wish
 _YES = re.compile(r"好|对|是|嗯|行|可以|确认|没错|OK|ok|中|妥")
 _YES_NO_QUESTION = re.compile(r"^[^不没].*[不没吗][？?]?$")  # "能办不": asks; "不用了": answers
@@ -86,6 +88,7 @@ def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" 
                   bare: "str | None" = None) -> "str | None":
     """``find_contact`` when the NLU's intent would answer the wrong question; None when it stands.
 
+    - ``inform`` (sure) for a bare number or choice ("1", "第二个", "5星"): an answer, never a goodbye.
     - ``deny`` for a yes or thanks said with a no ("不对呀", "不用了谢谢"); ``check_complaint`` for a
       ticket number asked after.
 
@@ -107,6 +110,8 @@ def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" 
       ("转人工") or the nearest hall; and for a short follow-up about the unit just given, also when
       read as a no ("周末能办不").
     """
+    if _NUMBER_ONLY.fullmatch(text.strip()):
+        return ANSWER  # "1", "5", "第二个": the answer to a question with numbered choices or stars
     if intent in ("affirm", "thank") and _NEGATED.search(text):
         return "deny"
     if intent != "check_complaint" and _TICKET_ID.search(text) and _TICKET.search(_TICKET_ID.sub("", text)):

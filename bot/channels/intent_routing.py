@@ -22,7 +22,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, META
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlp.phrases import PhraseIndex
-from bot.routing import OVERLONG, routed_intent
+from bot.routing import ANSWER, OVERLONG, routed_intent
 
 DIRECTORY_ENTITIES = ("unit", "person", "service_item")
 MIN_PHRASE = 3
@@ -72,8 +72,8 @@ class IntentRouter(GraphComponent):
             metadata = message.get(METADATA) or {}
             routed = OVERLONG if metadata.get("overlong") else routed_intent(
                 message.get(TEXT) or "", intent.get("name") or "", *self.mentions(message))
-            if routed:  # a cut message is sure to be too long, and an intent the rules confirm is sure
-                sure = routed in (OVERLONG, intent.get("name"))
+            if routed:  # a cut message is too long, a bare number an answer, an intent the rules confirm sure
+                sure = routed in (OVERLONG, ANSWER, intent.get("name"))
                 confidence = 1.0 if sure else float(intent.get("confidence") or 1.0)
                 message.set(INTENT, {"name": routed, "confidence": confidence}, add_to_output=True)
                 # The intent it replaces leaves the ranking (kept as ``routed_from``): beside it at the same

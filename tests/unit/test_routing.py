@@ -150,3 +150,13 @@ def test_an_amount_or_a_limit_is_a_policy_question(text: str, amount: bool) -> N
     from bot.routing import asks_amount
 
     assert asks_amount(text) is amount
+
+
+@pytest.mark.parametrize("text", ["1", "2。", "第二个", "5星", "五", "12"])
+def test_a_bare_number_is_an_answer(text: str) -> None:
+    assert routed_intent(text, "goodbye") == "inform" and routed_intent(text, "greet") == "inform"
+
+
+@pytest.mark.parametrize("text", ["12345", "1楼", "五星好评", "一级伤残津贴"])
+def test_a_number_with_more_is_read_as_said(text: str) -> None:
+    assert routed_intent(text, "goodbye") != "inform"

@@ -61,3 +61,8 @@ def test_the_rules_read_form_words_outside_the_directory_s_names() -> None:
 def test_an_intent_the_rules_confirm_is_sure() -> None:
     message = route(parsed("婚姻登记处的工作人员骂人 太过分了 投诉", [("complain", 0.48), ("check_complaint", 0.44)]))
     assert message.get(INTENT) == {"name": "complain", "confidence": 1.0}
+
+
+def test_a_bare_number_is_a_sure_answer() -> None:
+    message = route(parsed("1", [("goodbye", 0.59), ("inform", 0.3)]))
+    assert message.get(INTENT) == {"name": "inform", "confidence": 1.0}
