@@ -86,13 +86,13 @@ MAX_FOLLOW_UP = 20
 
 def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" = frozenset(),
                   bare: "str | None" = None) -> "str | None":
-    """``find_contact`` when the NLU's intent would answer the wrong question; None when it stands.
+    """The intent a message should have where the NLU's would answer the wrong question (mostly
+    ``find_contact``); None when the NLU's stands.
 
     - ``inform`` (sure) for a bare number or choice ("1", "第二个", "5星"): an answer, never a goodbye.
     - ``deny`` for a yes or thanks said with a no ("不对呀", "不用了谢谢"); ``check_complaint`` for a
       ticket number asked after.
-
-    - A form's intent read from a question that asks where to take a matter ("拖欠工资去哪投诉",
+    - ``find_contact`` for a form's intent read from a question that asks where to take a matter ("拖欠工资去哪投诉",
       "楼下厂子冒黑烟往哪举报", "公司换法人了变更登记去哪办") and says nothing of how a window or cadre
       served the user; or from a message without the words the form is about that names a unit,
       a cadre or a matter ("大东区税务局的张丽 窗口负责人" is no rating). Those words are looked for in
