@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from bot.policies.questions import question_types  # the policy library's reading of the kind asked
+from bot.policies.search import canon
+
 # "who handles it, where, which phone": the directory's questions
 _CONTACT = re.compile(r"找谁|找哪|哪个部门|哪个单位|哪个窗口|什么部门|谁管|归哪|哪管|哪办|哪里办|哪儿办|在哪|去哪|上哪|往哪|到哪|"
                       r"举报哪|投诉哪|向哪|跟哪|的地方|哪个地方|啥地方|什么地方|"
@@ -22,13 +25,10 @@ def asks_about_policy(text: str) -> bool:
     return bool(_POLICY.search(text))
 
 
-# "最多能贷多少", "一个月能扣多少", "报销比例": an amount, a limit or a rate is a policy's, not an office's.
-_AMOUNT = re.compile(r"多少|几成|最多|最高|上限|额度|比例|能贷|能扣|能报|能领|能拿|封顶")
-
-
 def asks_amount(text: str) -> bool:
-    """True when the wording asks for an amount, a limit or a rate and not for a phone or a place."""
-    return bool(_AMOUNT.search(text)) and not asks_for_contact(text)
+    """True when the wording asks for an amount, a limit or a rate ("最多能贷多少", "一个月能扣多少",
+    "报销比例": a policy's, not an office's) and not for a phone or a place."""
+    return "amount" in question_types(canon(text)) and not asks_for_contact(text)
 
 
 def names_policy(text: str) -> bool:

@@ -13,7 +13,7 @@ from typing import Optional
 
 from bot.db.policies import POLICY_CATEGORIES
 from bot.policies.cards import category_url, policy_url
-from bot.policies.questions import category_asked, question_types
+from bot.policies.questions import category_asked, question_types, says_nothing_more
 from bot.policies.search import FaqEntry, PolicyEntry, PolicyHit, PolicyIndex, canon, follow_up_query
 from bot.nlp.text import find_district
 from bot.replies import render
@@ -23,7 +23,6 @@ FOUND_COVERAGE = 0.3  # share of the question's bigrams a policy must contain to
 APPLY_WORDS = re.compile(r"怎么申请|如何申请|咋申请|怎么办理|如何办理|咋办|去哪|在哪|流程|步骤|手续|材料")
 FOLLOW_UP_CHARS = 12  # a question this short after a policy's answer is about that policy unless it names another
 FOLLOW_UP = re.compile(r"^(那|那么|那个|还有|另外|再问一下)|呢[？?。！!]*$")
-_ASKING_ONLY = re.compile(r"[^\u4e00-\u9fff]|有(什么|哪些|啥)|都有|哪些|什么|啥|政策|现在|目前|你们|我们|请问|一下|的|吗|呢|啊|呀|都")
 LIST_WORDS = re.compile(r"有(什么|哪些|啥)|都有|哪些政策|什么政策|啥政策|政策有|列出|介绍")
 
 
@@ -91,7 +90,7 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
         asked = rewritten or question
         kinds = question_types(canon(asked))
         faq, share = index.best_faq(asked, context)
-        if faq is not None and (share >= FAQ_COVERAGE or kinds & index.faq_kinds[(context.code, faq.position)][0]):
+        if faq is not None and (share >= FAQ_COVERAGE or kinds & index.kinds_of(context, faq)):
             return _faq_answer(context, faq, asked, public_url, today)  # "啥时候能发下来": the pair about when
         if rewritten is None and (APPLY_WORDS.search(question) or kinds & {"steps", "materials", "place"}):
             return _overview(context, question, public_url, today)
@@ -106,7 +105,7 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
             PolicyHit(p, 0.0, None, 0.0) for p in index.policies if p.category == category]
         if hits:
             return _listing(hits, category, public_url, today, question)
-    if category is None and LIST_WORDS.search(question) and len(_ASKING_ONLY.sub("", question)) <= 1:
+    if category is None and LIST_WORDS.search(question) and says_nothing_more(question):
         text = render("policy_categories", categories="、".join(POLICY_CATEGORIES), url=f"{public_url}/policies")
         return PolicyAnswer(text, question=question, menu=True)  # "有什么政策": which kind, then the list
     hits = index.search(question, today)

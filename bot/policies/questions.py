@@ -12,9 +12,11 @@ from typing import Optional
 
 import yaml
 
+from bot.nlp.numbers import to_int
+
 # Read on text already put into the frequent questions' wording (bot.policies.search.canon).
 TYPES: dict[str, re.Pattern[str]] = {name: re.compile(rx) for name, rx in {
-    "amount": r"多少|几块|金额|标准|额度|最高|比例|几折|折扣|费率|涨了|涨多少|增加|能拿|能领|补贴多少|奖励多少|扣除多少",
+    "amount": r"多少|几块|金额|标准|额度|最高|比例|几折|折扣|费率|涨了|涨多少|增加|能拿|能领|能贷|能扣|能报|补贴多少|奖励多少|扣除多少",
     "time": r"什么时候|几月|几号|哪年|到账|发到手|发下来|发放|多长时间|截止|期限|开始|起算|有效期",
     "payer": r"由谁支付|谁支付|谁给|谁出|谁负担|谁承担|支付|出资|资金渠道|原渠道",
     "eligibility": r"条件|符合|资格|享受|哪些人|谁能|范围|适用|对象|能不能|能申请吗|算不算",
@@ -25,7 +27,6 @@ TYPES: dict[str, re.Pattern[str]] = {name: re.compile(rx) for name, rx in {
 }.items()}
 # A grade or class the question is about: 三级, 一档, 第二类 (digits and Chinese numerals alike).
 _GRADE = re.compile(r"第?([一二三四五六七八九十两\d]+)(级|档|类)")
-_NUMERAL = {c: i for i, c in enumerate("零一二三四五六七八九十", 0)} | {"两": 2}
 
 
 def question_types(text: str) -> frozenset[str]:
@@ -35,21 +36,7 @@ def question_types(text: str) -> frozenset[str]:
 
 def grades(text: str) -> frozenset[str]:
     """The grades or classes ``text`` names, as "3级" (五级、六级 → {5级, 6级})."""
-    return frozenset(f"{_number(m.group(1))}{m.group(2)}" for m in _GRADE.finditer(text))
-
-
-def _number(numeral: str) -> int:
-    if numeral.isdigit():
-        return int(numeral)
-    if numeral == "十":
-        return 10
-    if numeral.startswith("十"):
-        return 10 + _NUMERAL.get(numeral[1], 0)
-    if numeral.endswith("十"):
-        return _NUMERAL.get(numeral[0], 0) * 10
-    if len(numeral) == 3 and numeral[1] == "十":
-        return _NUMERAL.get(numeral[0], 0) * 10 + _NUMERAL.get(numeral[2], 0)
-    return _NUMERAL.get(numeral[0], 0)
+    return frozenset(f"{to_int(m.group(1))}{m.group(2)}" for m in _GRADE.finditer(text))
 
 
 CATEGORY_WORDS = Path(__file__).with_name("categories.yml")
@@ -79,4 +66,10 @@ def category_asked(text: str) -> Optional[str]:
     rest = lowered.replace(category, "")
     for word in sorted((w.lower() for _, words in table for w in words), key=len, reverse=True):
         rest = rest.replace(word, "")  # its words, and another category's benefit word ("扶持", "补贴")
-    return category if len(_GENERIC.sub("", rest)) <= 1 else None
+    return category if says_nothing_more(rest) else None
+
+
+def says_nothing_more(text: str) -> bool:
+    """True when ``text`` holds nothing but the asking words of a question about what exists
+    ("现在都有啥政策啊")."""
+    return len(_GENERIC.sub("", text)) <= 1

@@ -183,6 +183,10 @@ class PolicyIndex:
         hits.sort(key=lambda h: (-h.score, h.policy.code))
         return hits[:limit]
 
+    def kinds_of(self, policy: PolicyEntry, faq: FaqEntry) -> frozenset[str]:
+        """The kinds of question a policy's FAQ pair answers (bot.policies.questions)."""
+        return self.faq_kinds[(policy.code, faq.position)][0]
+
     def named(self, query: str) -> set[str]:
         """Codes of the policies whose short title or a keyword ``query`` says."""
         text = normalise(query)
