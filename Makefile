@@ -69,8 +69,9 @@ test: $(MODEL) chromium  ## set up if needed and pass every test
 	$(BIN)/pytest -q tests
 	eval "$$($(PY) -m bot env)"; $(RASA) test core --model $(MODEL) --stories tests/e2e --fail-on-prediction-errors --out results/e2e
 
-eval: $(MODEL)  ## NLU on the held-out split (intents, entities); "who do I contact" through the real servers
+eval: $(MODEL)  ## NLU on the held-out split (intents, entities); policy answers by question type; "who do I contact" through the real servers
 	$(PY) scripts/eval_nlu.py
+	$(PY) -m bot eval-policies
 	$(PY) scripts/eval_contact.py --serve tests/integration/contact_queries.yml
 
 bench: $(MODEL)  ## benchmarks: search latency, training time, turn latency, memory

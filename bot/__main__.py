@@ -91,6 +91,17 @@ def cmd_build_dict(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_policies(args: argparse.Namespace) -> int:
+    """Score policy answers on the held-out questions, by question type (bot/policies/evaluate.py)."""
+    from bot.policies.evaluate import LABELLED_ON, evaluate, load_questions
+
+    report = evaluate(runtime.policy_index(), load_questions(), LABELLED_ON)
+    print(report.table())
+    if args.misses:
+        print("\n".join(report.misses()))
+    return 0
+
+
 def cmd_web(_: argparse.Namespace) -> int:
     """Serve the web app (chat page, service cards, local WeChat API sandbox)."""
     from bot.web.app import main as web_main
@@ -263,6 +274,9 @@ def main(argv: "list[str] | None" = None) -> int:
     p = sub.add_parser("build-dict", help="generate jieba's user dictionary, the NLU lookup tables and catalogue examples")
     p.add_argument("--lookups", default="data/nlu/generated/lookups.yml")
     p.set_defaults(func=cmd_build_dict)
+    p = sub.add_parser("eval-policies", help="score policy answers on the held-out questions, by question type")
+    p.add_argument("--misses", action="store_true", help="also print every wrong answer")
+    p.set_defaults(func=cmd_eval_policies)
     sub.add_parser("web", help="serve the chat page, service cards and the local WeChat sandbox").set_defaults(func=cmd_web)
     sub.add_parser("wechat-menu", help="publish the custom menu (我要找人 / 评价投诉 / 政策查询)").set_defaults(func=cmd_wechat_menu)
     sub.add_parser("notify", help="send complainants the ticket changes not sent yet").set_defaults(func=cmd_notify)

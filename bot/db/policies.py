@@ -48,6 +48,7 @@ class Policy(Base):
     highlights = Column(JSON, nullable=False, default=list)  # [{"label", "value"}]: the diagram's key figures
     steps = Column(JSON, nullable=False, default=list)  # how to apply, in order: the diagram's flow
     eligibility = Column(JSON, nullable=False, default=dict)  # industries/sizes/districts/min_years/max_years/tags
+    facts = Column(JSON, nullable=False, default=dict)  # amounts/payer/payment/deadline/eligible/materials/channel/place
     answer_phone = Column(String(32), nullable=False)
     source_url = Column(String(300), nullable=False, default="")
     published_at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)  # on this platform (pushes)

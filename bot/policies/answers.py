@@ -13,16 +13,21 @@ from typing import Optional
 
 from bot.db.policies import POLICY_CATEGORIES
 from bot.policies.cards import category_url, policy_url
-from bot.policies.questions import category_asked, question_types, says_nothing_more
-from bot.policies.search import FaqEntry, PolicyEntry, PolicyHit, PolicyIndex, canon, follow_up_query
+from bot.policies.facts import answer as facts_answer
+from bot.policies.questions import category_asked, grades, question_types, says_nothing_more
+from bot.policies.search import PolicyEntry, PolicyHit, PolicyIndex, canon, carry_grade, follow_up_query
 from bot.nlp.text import find_district
 from bot.replies import render
 
+CLOSE_FAQ = 0.7  # share above which a frequent question of the kind asked answers before the fields
 FAQ_COVERAGE = 0.4  # idf-weighted share of the question's known bigrams a FAQ pair must contain to be the answer
-FOUND_COVERAGE = 0.3  # share of the question's bigrams a policy must contain to be about it
+PASSAGE_COVERAGE = 0.6  # share a sentence of the text must contain to be quoted as the answer
+FOUND_COVERAGE = 0.3
+ONE_POLICY_COVERAGE = 0.35  # a "有啥奖励" question whose best policy holds this share is about that policy  # share of the question's bigrams a policy must contain to be about it
 APPLY_WORDS = re.compile(r"怎么申请|如何申请|咋申请|怎么办理|如何办理|咋办|去哪|在哪|流程|步骤|手续|材料")
 FOLLOW_UP_CHARS = 12  # a question this short after a policy's answer is about that policy unless it names another
 FOLLOW_UP = re.compile(r"^(那|那么|那个|还有|另外|再问一下)|呢[？?。！!]*$")
+MANY_WORDS = re.compile(r"都有|哪些|都是啥|都啥|列出|几种|几项")
 LIST_WORDS = re.compile(r"有(什么|哪些|啥)|都有|哪些政策|什么政策|啥政策|政策有|列出|介绍")
 
 
@@ -36,6 +41,7 @@ class PolicyAnswer:
     listed: list[PolicyEntry] = field(default_factory=list)  # policies of a category listing
     category: Optional[str] = None
     menu: bool = False  # the categories, for "有什么政策"
+    weak: bool = False  # no policy about what was asked: the nearest category instead
 
     @property
     def found(self) -> bool:
@@ -53,9 +59,34 @@ def _cn_date(day: Optional[date]) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
-def _faq_answer(policy: PolicyEntry, faq: FaqEntry, question: str, public_url: str, today: date) -> PolicyAnswer:
-    text = render("policy_faq", title=policy.short_title, answer=faq.answer) + _footer(policy, public_url, today)
+def _reply(policy: PolicyEntry, body: str, question: str, public_url: str, today: date) -> PolicyAnswer:
+    text = render("policy_faq", title=policy.short_title, answer=body) + _footer(policy, public_url, today)
     return PolicyAnswer(text, policy, question)
+
+
+def _specific(index: PolicyIndex, policy: PolicyEntry, question: str, public_url: str, today: date,
+              earlier: Optional[str] = None) -> Optional[PolicyAnswer]:
+    """The answer to the kind of question asked: a frequent question that says it closely, else the policy's
+    field for that kind (an amount, when it is paid, who pays …), else a frequent question sharing enough of
+    its words (in a follow-up to ``earlier``, one of the kind asked); None when none of them answers it."""
+    kinds = question_types(canon(question))
+    faq, share = index.best_faq(question, policy)
+    fits = faq is not None and bool(kinds & index.kinds_of(policy, faq))
+    if faq is not None and share >= CLOSE_FAQ and (fits or not kinds) and len(grades(question)) <= 1:
+        return _reply(policy, faq.answer, question, public_url, today)
+    if kinds == {"contact"}:  # "找谁咨询": the issuer and its phone
+        return _reply(policy, render("policy_contact", issuer=policy.issuer, phone=policy.answer_phone),
+                      question, public_url, today)
+    body = facts_answer(policy.facts, kinds, canon(question), policy.effective_on, policy.expires_on, policy.steps,
+                        canon(earlier or ""))
+    if body:
+        return _reply(policy, body, question, public_url, today)
+    if faq is not None and (share >= FAQ_COVERAGE or earlier is not None and fits):
+        return _reply(policy, faq.answer, question, public_url, today)
+    passage, share = index.best_passage(question, policy)
+    if share >= PASSAGE_COVERAGE:  # "代办收钱不": the sentence of the text that says it
+        return _reply(policy, passage, question, public_url, today)
+    return None
 
 
 def _overview(policy: PolicyEntry, question: str, public_url: str, today: date) -> PolicyAnswer:
@@ -64,8 +95,7 @@ def _overview(policy: PolicyEntry, question: str, public_url: str, today: date) 
         body = render("policy_steps", steps="\n".join(f"{i}. {s}" for i, s in enumerate(policy.steps, 1)))
     else:
         body = policy.interpretation.strip().split("\n")[0]
-    text = render("policy_faq", title=policy.short_title, answer=body) + _footer(policy, public_url, today)
-    return PolicyAnswer(text, policy, question)
+    return _reply(policy, body, question, public_url, today)
 
 
 def _listing(hits: list[PolicyHit], category: str, public_url: str, today: date, question: str) -> PolicyAnswer:
@@ -86,36 +116,54 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
     context = index.by_code.get(context_code or "")
     if context is not None and (FOLLOW_UP.search(question) or len(question) <= FOLLOW_UP_CHARS) \
             and not _names_another(index, question, context):
-        rewritten = follow_up_query(previous, question)
-        asked = rewritten or question
-        kinds = question_types(canon(asked))
-        faq, share = index.best_faq(asked, context)
-        if faq is not None and (share >= FAQ_COVERAGE or kinds & index.kinds_of(context, faq)):
-            return _faq_answer(context, faq, asked, public_url, today)  # "啥时候能发下来": the pair about when
-        if rewritten is None and (APPLY_WORDS.search(question) or kinds & {"steps", "materials", "place"}):
+        rewritten = follow_up_query(previous, question)  # "二级呢？": the previous question for grade two
+        asked = rewritten or carry_grade(previous, question) or question
+        specific = _specific(index, context, asked, public_url, today, earlier=previous)
+        if specific is not None:  # "啥时候能发下来": when it is paid, still the same policy
+            return specific
+        if rewritten is None and (APPLY_WORDS.search(question) or question_types(canon(question)) & {"steps", "materials", "place"}):
             return _overview(context, question, public_url, today)
-        if rewritten is None and "contact" in kinds:  # "找谁咨询": the issuer and its phone
-            text = render("policy_faq", title=context.short_title, answer=render(
-                "policy_contact", issuer=context.issuer, phone=context.answer_phone)) + _footer(context, public_url, today)
-            return PolicyAnswer(text, context, question)
-    if category is None and LIST_WORDS.search(question):  # "物流企业有啥扶持政策": the category it means
-        category = category_asked(question)
+    hits = index.search(question, today)
+    if category is None and LIST_WORDS.search(question) and not _about_one(hits, question):
+        category = category_asked(question)  # "物流企业有啥扶持政策", but not "评上专精特新了有啥奖励"
     if category and (LIST_WORDS.search(question) or len(question) <= len(category) + 6):
-        hits = index.search(question, today, category=category, limit=20) or [
+        listed = index.search(question, today, category=category, limit=20) or [
             PolicyHit(p, 0.0, None, 0.0) for p in index.policies if p.category == category]
-        if hits:
-            return _listing(hits, category, public_url, today, question)
+        if listed:
+            return _listing(listed, category, public_url, today, question)
     if category is None and LIST_WORDS.search(question) and says_nothing_more(question):
         text = render("policy_categories", categories="、".join(POLICY_CATEGORIES), url=f"{public_url}/policies")
         return PolicyAnswer(text, question=question, menu=True)  # "有什么政策": which kind, then the list
-    hits = index.search(question, today)
     if not hits or hits[0].coverage < FOUND_COVERAGE:
         return not_found(_likely_issuer(hits, question), hotline)
     top = hits[0].policy
-    faq, share = index.best_faq(question, top)
-    if faq is not None and share >= FAQ_COVERAGE:
-        return _faq_answer(top, faq, question, public_url, today)
-    return _overview(top, question, public_url, today)
+    subject = index.unmentioned_topic(question, top)
+    if subject is not None:  # "公积金贷款最高能贷多少" is not answered by the start-up loan
+        return _weak(index, hits, subject, public_url, today, hotline)
+    return _specific(index, top, question, public_url, today) or _overview(top, question, public_url, today)
+
+
+def _weak(index: PolicyIndex, hits: list[PolicyHit], subject: str, public_url: str, today: date,
+          hotline: str) -> PolicyAnswer:
+    """No policy about ``subject``: say so, with the nearest category's policies and whom to ask."""
+    nearest = hits[0].policy
+    same = [h.policy for h in hits if h.policy.category == nearest.category and not h.policy.expired(today)]
+    others = [p for p in index.policies if p.category == nearest.category and p not in same and not p.expired(today)]
+    listed = (same + others)[:3]
+    lines = "\n".join(f"{i}. {p.short_title}（{p.issuer}）" for i, p in enumerate(listed, 1))
+    text = render("policy_weak", subject=subject, category=nearest.category, lines=lines,
+                  url=category_url(nearest.category, public_url), issuer=nearest.issuer,
+                  phone=nearest.answer_phone, hotline=hotline)
+    return PolicyAnswer(text, listed=listed, category=nearest.category, weak=True)
+
+
+def _about_one(hits: list[PolicyHit], question: str) -> bool:
+    """True when a "有啥…" question is about its best policy rather than a category: that policy is named
+    ("专精特新有哪些政策"), or, when the question does not ask for policies as such, it holds enough of
+    the question ("过了CMMI5有啥奖励"); "物流企业有啥扶持政策" and "补贴都有哪些" ask for a category's list."""
+    if not hits:
+        return False
+    return hits[0].coverage >= (1.0 if "政策" in question or MANY_WORDS.search(question) else ONE_POLICY_COVERAGE)
 
 
 def _names_another(index: PolicyIndex, question: str, context: PolicyEntry) -> bool:

@@ -15,6 +15,7 @@ from bot.db.base import utcnow
 from bot.db.directory import DISTRICTS, Unit
 from bot.db.policies import INDUSTRIES, POLICY_CATEGORIES, SIZES, TAGS, Policy, PolicyFaq
 from bot.errors import InvalidInput
+from bot.policies.facts import AMOUNT_KEYS, check_facts
 
 SAMPLE_DIR = Path(__file__).parent / "sample"
 CODE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
@@ -89,6 +90,17 @@ def _read_xlsx(path: Path) -> list[Entry]:
     faqs: dict[str, list[dict[str, Any]]] = {}
     for _, row in _sheet_rows(book["faq"]):
         faqs.setdefault(str(row.get("code") or "").strip(), []).append({"q": row.get("q"), "a": row.get("a")})
+    facts: dict[str, dict[str, Any]] = {}
+    if "facts" in book.sheetnames:  # optional: one row per amount or per other field
+        for _, row in _sheet_rows(book["facts"]):
+            into = facts.setdefault(str(row.get("code") or "").strip(), {})
+            key = str(row.get("key") or "").strip()
+            if key == "amounts":
+                into.setdefault(key, []).append({k: row.get(k) for k in AMOUNT_KEYS if row.get(k) not in (None, "")})
+            elif key == "materials":
+                into[key] = _split(row.get("value"))
+            else:
+                into[key] = row.get("value")
     entries = []
     for number, row in _sheet_rows(book["policies"]):
         data = {k: v for k, v in row.items() if k not in ELIGIBILITY_LISTS and k not in ELIGIBILITY_YEARS}
@@ -98,6 +110,7 @@ def _read_xlsx(path: Path) -> list[Entry]:
         data["eligibility"] = {k: _split(row.get(k)) for k in ELIGIBILITY_LISTS if row.get(k)}
         data["eligibility"].update({k: row[k] for k in ELIGIBILITY_YEARS if row.get(k) not in (None, "")})
         data["faq"] = faqs.get(str(row.get("code") or "").strip(), [])
+        data["facts"] = facts.get(str(row.get("code") or "").strip(), {})
         entries.append(Entry(f"{path.name} 工作表 policies 第 {number} 行", data))
     return entries
 
@@ -180,6 +193,7 @@ def _check(entry: Entry, issuers: dict[str, int], problems: list[str]) -> Option
     elif len(highlights) > 8:
         bad("highlights", "最多 8 项")
     eligibility = _check_eligibility(data.get("eligibility") or {}, bad)
+    facts = check_facts(data.get("facts"), bad)
     faq = data.get("faq") or []
     pairs = [(str(f.get("q") or "").strip(), str(f.get("a") or "").strip()) for f in faq if isinstance(f, dict)]
     if not isinstance(faq, list) or len(pairs) != len(faq) or not all(q and a for q, a in pairs):
@@ -197,6 +211,7 @@ def _check(entry: Entry, issuers: dict[str, int], problems: list[str]) -> Option
         "keywords": [k.strip() for k in data.get("keywords") or []],
         "highlights": [{"label": str(h["label"]).strip(), "value": str(h["value"]).strip()} for h in highlights],
         "steps": [s.strip() for s in data.get("steps") or []], "eligibility": eligibility,
+        "facts": facts,
         "answer_phone": str(data["answer_phone"]).strip(), "source_url": url, "faq": pairs,
     }
 

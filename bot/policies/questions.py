@@ -16,10 +16,10 @@ from bot.nlp.numbers import to_int
 
 # Read on text already put into the frequent questions' wording (bot.policies.search.canon).
 TYPES: dict[str, re.Pattern[str]] = {name: re.compile(rx) for name, rx in {
-    "amount": r"多少|几块|金额|标准|额度|最高|比例|几折|折扣|费率|涨了|涨多少|增加|能拿|能领|能贷|能扣|能报|补贴多少|奖励多少|扣除多少",
-    "time": r"什么时候|几月|几号|哪年|到账|发到手|发下来|发放|多长时间|截止|期限|开始|起算|有效期",
+    "amount": r"多少|几块|金额|标准|额度|最高|比例|几折|折扣|费率|涨(了|没|不|吗|多少)|增加|能(拿|领|贷|扣|报|补|奖)(多少|几)|补贴多少|奖励多少|扣除多少",
+    "time": r"什么时候|几月|几号|哪年|到账|发到手|发下来|发放|多长时间|几年|几个月|多少年|多少个?工作日|截止|期限|开始|起算|有效期|到期",
     "payer": r"由谁支付|谁支付|谁给|谁出|谁负担|谁承担|支付|出资|资金渠道|原渠道",
-    "eligibility": r"条件|符合|资格|享受|哪些人|谁能|范围|适用|对象|能不能|能申请吗|算不算",
+    "eligibility": r"条件|符合|资格|享受|哪些人|谁能|范围|适用|对象|能不能|能申请吗|算不算|有份|够格|还能(拿|领|申请|办)",
     "materials": r"材料|需要什么|证件|带什么|提供什么|要带",
     "steps": r"申请|怎么办理|如何办理|流程|步骤|手续|线上|网上办",
     "place": r"在哪里办理|在哪|哪里|网点|窗口|营业厅|服务厅|收费站",
@@ -27,6 +27,7 @@ TYPES: dict[str, re.Pattern[str]] = {name: re.compile(rx) for name, rx in {
 }.items()}
 # A grade or class the question is about: 三级, 一档, 第二类 (digits and Chinese numerals alike).
 _GRADE = re.compile(r"第?([一二三四五六七八九十两\d]+)(级|档|类)")
+_GRADE_RANGE = re.compile(r"([一二三四五六七八九十\d]+)[到至\-—~～]([一二三四五六七八九十\d]+)(级|档|类)")
 
 
 def question_types(text: str) -> frozenset[str]:
@@ -35,8 +36,13 @@ def question_types(text: str) -> frozenset[str]:
 
 
 def grades(text: str) -> frozenset[str]:
-    """The grades or classes ``text`` names, as "3级" (五级、六级 → {5级, 6级})."""
-    return frozenset(f"{to_int(m.group(1))}{m.group(2)}" for m in _GRADE.finditer(text))
+    """The grades or classes ``text`` names, as "3级" (五级、六级 → {5级, 6级}; 一到四级 → 1级 … 4级)."""
+    named = {f"{to_int(m.group(1))}{m.group(2)}" for m in _GRADE.finditer(text)}
+    for m in _GRADE_RANGE.finditer(text):
+        low, high = to_int(m.group(1)), to_int(m.group(2))
+        if low is not None and high is not None and 0 < high - low < 10:
+            named.update(f"{n}{m.group(3)}" for n in range(low, high + 1))
+    return frozenset(named)
 
 
 CATEGORY_WORDS = Path(__file__).with_name("categories.yml")
@@ -54,19 +60,13 @@ _GENERIC = re.compile(r"[^\u4e00-\u9fffA-Za-z]|有(什么|哪些|啥)|都有|哪
 
 
 def category_asked(text: str) -> Optional[str]:
-    """The category a question about what policies exist means, when it says nothing more specific:
-    "物流企业有啥扶持政策" → 交通物流 (the first category in categories.yml with one of its words in the
-    text, its name first); None for "评上专精特新了有啥奖励" (a subject of its own: one policy's matter)."""
+    """The category a question about what policies exist means: "物流企业有啥扶持政策" → 交通物流 (the
+    first category in categories.yml with one of its words in the text, its name first); None when it
+    says none."""
     table = _category_words()
     lowered = text.lower()
-    category = next((c for c, _ in table if c in text), None) or next(
+    return next((c for c, _ in table if c in text), None) or next(
         (c for c, words in table if any(w.lower() in lowered for w in words)), None)
-    if category is None:
-        return None
-    rest = lowered.replace(category, "")
-    for word in sorted((w.lower() for _, words in table for w in words), key=len, reverse=True):
-        rest = rest.replace(word, "")  # its words, and another category's benefit word ("扶持", "补贴")
-    return category if says_nothing_more(rest) else None
 
 
 def says_nothing_more(text: str) -> bool:

@@ -12,15 +12,17 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from typing import Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.db.directory import Matter
 from bot.db.policies import Policy
 from bot.nlp.bm25 import BM25
-from bot.nlp.text import bigrams, normalise
+from bot.nlp.text import DISTRICT_FORMS, bigrams, normalise
 from bot.nlp.tokenize import words
+from bot.policies.facts import Facts
 from bot.policies.questions import grades, question_types
 
 # Words of every question that say nothing about which policy is meant.
@@ -50,6 +52,7 @@ PARAPHRASES: tuple[tuple[str, str], ...] = tuple((re.compile(a), b) for a, b in 
     (r"能不能|可不可以|能否|可否", "能"),
     (r"小微企业|小微", "小型微型企业"),
 ))
+MIN_TOPIC = 3  # characters: two-character words are too often abbreviations ("社保", "高企") to judge by
 EXPIRED_FACTOR = 0.6  # an expired policy still answers, but after the ones in force
 TYPE_MATCH, TYPE_MISMATCH = 1.3, 0.7  # a frequent question of the kind asked, or of another kind
 
@@ -75,10 +78,12 @@ class PolicyEntry:
     answer_phone: str
     keywords: tuple[str, ...]
     interpretation: str
+    text: str
     steps: tuple[str, ...]
     effective_on: date
     expires_on: Optional[date]
     faqs: tuple[FaqEntry, ...]
+    facts: Facts = Facts()
 
     def expired(self, today: date) -> bool:
         return self.expires_on is not None and self.expires_on < today
@@ -103,15 +108,23 @@ def canon(text: str) -> str:
 class PolicyIndex:
     """All policies and their FAQ, ranked against questions."""
 
-    def __init__(self, policies: Sequence[PolicyEntry], dict_file: Optional[str] = None) -> None:
+    def __init__(self, policies: Sequence[PolicyEntry], dict_file: Optional[str] = None,
+                 topics: Iterable[str] = ()) -> None:
         self.dict_file = dict_file
+        # Words that name a subject (the directory's matters, the policies' names): a question saying one
+        # that a policy never mentions is not about that policy ("公积金贷款" is not 创业担保贷款).
+        self.topics = {normalise(t) for t in (*topics, *(n for p in policies for n in (p.short_title, *p.keywords)))}
+        self.topics = {t for t in self.topics if len(t) >= MIN_TOPIC and t not in DISTRICT_FORMS}
         self.policies = list(policies)
         self.by_code = {p.code: p for p in self.policies}
+        self.by_code_index = {p.code: i for i, p in enumerate(self.policies)}
         self.faq_owner: list[tuple[int, FaqEntry]] = []
         faq_docs: list[list[str]] = []
         policy_docs: list[list[str]] = []
         self.vocab: list[set[str]] = []
+        self.mentions: list[set[str]] = []  # every bigram a policy's text, interpretation and FAQ hold
         self.names: list[tuple[str, ...]] = []  # short title and keywords, normalised
+        self.subjects: list[set[str]] = []  # bigrams of what a policy is about: names, questions, items, beneficiaries
         for i, p in enumerate(self.policies):
             names = " ".join((p.short_title, *p.keywords))
             for faq in p.faqs:
@@ -121,7 +134,10 @@ class PolicyIndex:
             policy_docs.append(body)
             self.vocab.append(set(bigrams(canon(" ".join(
                 (p.title, names, p.interpretation, *(f"{f.question}{f.answer}" for f in p.faqs)))))))
+            self.mentions.append(self.vocab[-1] | set(bigrams(canon(p.text))))
             self.names.append(tuple(n for n in {normalise(x) for x in (p.short_title, *p.keywords)} if len(n) > 1))
+            self.subjects.append(set(bigrams(canon(" ".join((
+                p.title, names, *(f.question for f in p.faqs), *(a.item for a in p.facts.amounts), p.facts.eligible))))))
         self.faq_bm25 = BM25(faq_docs)
         self.faq_bigrams: dict[str, list[tuple[FaqEntry, set[str], set[str]]]] = {
             p.code: [(f, set(bigrams(canon(f.question))), set(bigrams(canon(f.answer)))) for f in p.faqs]
@@ -136,13 +152,17 @@ class PolicyIndex:
     def load(cls, session: Session, dict_file: Optional[str] = None) -> "PolicyIndex":
         rows = session.scalars(select(Policy).options(selectinload(Policy.faqs), selectinload(Policy.issuer))
                                .order_by(Policy.id))
+        topics = [form for name, synonyms in session.execute(select(Matter.name, Matter.synonyms))
+                  for form in (name, *(synonyms or []))]
         return cls([PolicyEntry(
             id=p.id, code=p.code, title=p.title, short_title=p.short_title or p.title, category=p.category,
             issuer_id=p.issuer_id, issuer=p.issuer.name, answer_phone=p.answer_phone,
-            keywords=tuple(p.keywords or ()), interpretation=p.interpretation, steps=tuple(p.steps or ()),
+            keywords=tuple(p.keywords or ()), interpretation=p.interpretation, text=p.full_text,
+            steps=tuple(p.steps or ()),
             effective_on=p.effective_on, expires_on=p.expires_on,
             faqs=tuple(FaqEntry(f.position, f.question, f.answer) for f in p.faqs),
-        ) for p in rows], dict_file)
+            facts=Facts.from_json(p.facts),
+        ) for p in rows], dict_file, topics)
 
     def terms(self, text: str) -> list[str]:
         """Informative jieba words and character bigrams of ``text``."""
@@ -218,6 +238,42 @@ class PolicyIndex:
         return (ranked[1], ranked[2]) if ranked[1] is not None else best
 
 
+    def subject_share(self, query: str, policy: PolicyEntry) -> float:
+        """The idf-weighted share of the query's known words that say what the policy is about (its names,
+        frequent questions, figures' items and beneficiaries), not merely words its text mentions: low
+        when "小微企业有啥补贴" meets a hazardous-waste rule that mentions 小微企业."""
+        wanted = [b for b in self.informative(query) if b in self.idf]
+        total = sum(self.idf[b] for b in wanted)
+        if not total:
+            return 0.0
+        about = self.subjects[self.by_code_index[policy.code]]
+        return sum(self.idf[b] for b in wanted if b in about) / total
+
+    def unmentioned_topic(self, query: str, policy: PolicyEntry) -> Optional[str]:
+        """A subject the query names that the policy never mentions, not even in part (no two characters of
+        it in a row): "失业金" asked of the one-off start-up subsidy. None when every subject is there."""
+        mentions = self.mentions[self.by_code_index[policy.code]]
+        return next((w for w in words(canon(query), self.dict_file) if w in self.topics
+                     and not any(b in mentions for b in bigrams(w))), None)
+
+    def best_passage(self, query: str, policy: PolicyEntry) -> tuple[str, float]:
+        """The sentence of the policy's interpretation or text sharing the most of the query's known words
+        (idf-weighted, as best_faq), and that share: "代办收钱不" is answered by the sentence about fees."""
+        wanted = [b for b in self.informative(query) if b in self.idf]
+        total = sum(self.idf[b] for b in wanted)
+        best: tuple[str, float] = ("", 0.0)
+        if not total:
+            return best
+        for sentence in SENTENCE.split(f"{policy.interpretation}\n{policy.text}"):
+            have = set(bigrams(canon(sentence)))
+            share = sum(self.idf[b] for b in wanted if b in have) / total
+            if share > best[1] and len(sentence) >= MIN_PASSAGE:
+                best = (sentence.strip().rstrip("。；") + "。", share)
+        return best
+
+
+SENTENCE = re.compile(r"(?<=[。；！？])|\n")
+MIN_PASSAGE = 8  # characters: shorter pieces are headings ("一、伤残津贴。")
 ORDINAL_SLOT = re.compile(r"[一二三四五六七八九十\d]+(?:级|档|类|星)")
 
 
@@ -228,3 +284,9 @@ def follow_up_query(previous: str, text: str) -> Optional[str]:
     if new and old:
         return previous[: old.start()] + new.group(0) + previous[old.end():]
     return None
+
+
+def carry_grade(previous: str, text: str) -> Optional[str]:
+    """A follow-up that names no grade, with the grade the previous question named ("三级 比原来多了多少")."""
+    old = ORDINAL_SLOT.search(previous or "")
+    return f"{old.group(0)} {text}" if old and not ORDINAL_SLOT.search(text) else None

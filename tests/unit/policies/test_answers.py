@@ -1,21 +1,23 @@
 """Policy question answering: top-1 accuracy on a held-out question set, specific answers, follow-ups."""
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.policies.answers import answer_question
 from bot.policies.cards import category_url
+from bot.policies.evaluate import LABELLED_ON, evaluate, load_questions
 from bot.policies.search import PolicyIndex
 
-TODAY = date(2026, 11, 25)
-HERE = Path(__file__).parent
-QUESTIONS = [q for f in sorted(HERE.glob("questions_*.yml")) for q in yaml.safe_load(f.read_text(encoding="utf-8"))]
-TOP1_TARGET = 0.85
-EXPECT_TARGET = 0.70  # measured 0.77: the figure is in the answer, not only the right policy
+TODAY = LABELLED_ON
+QUESTIONS = load_questions()
+# Measured on the held-out set (bot/policies/evaluate.py; `make eval` prints the table by question type).
+TOP1_TARGET = 0.85  # the right policy first in the search
+RIGHT_TARGET = 0.78  # the answer is the labelled policy's (or category listing, or an honest "not found")
+EXACT_TARGET = 0.78  # the expected figure or fact is in the answer
+LIST_TARGET = 0.85  # "what exists" questions list the labelled category
+NONE_TARGET = 0.75  # questions no policy is about are not answered with another policy
 
 
 @pytest.fixture(scope="module")
@@ -29,24 +31,26 @@ def ask(index: PolicyIndex, question: str, context: "str | None" = None, previou
 
 
 def test_top1_accuracy_on_the_held_out_questions(policies: PolicyIndex) -> None:
-    assert len(QUESTIONS) >= 150
+    labelled = [item for item in QUESTIONS if "policy" in item and not item.get("after")]
+    assert len(QUESTIONS) >= 300
     misses = []
-    for item in QUESTIONS:
+    for item in labelled:
         hits = policies.search(item["q"], TODAY, limit=1)
         if not hits or hits[0].policy.code != item["policy"]:
             misses.append(f"{item['q']} → {hits[0].policy.code if hits else None} (想要 {item['policy']})")
-    accuracy = 1 - len(misses) / len(QUESTIONS)
-    print(f"top-1 {accuracy:.3f} over {len(QUESTIONS)}")
+    accuracy = 1 - len(misses) / len(labelled)
+    print(f"top-1 {accuracy:.3f} over {len(labelled)}")
     assert accuracy >= TOP1_TARGET, "\n".join(misses)
 
 
-def test_answers_carry_the_specific_figure(policies: PolicyIndex) -> None:
-    wanted = [item for item in QUESTIONS if item.get("expect")]
-    misses = [f"{item['q']} ↛ {item['expect']}" for item in wanted
-              if str(item["expect"]) not in ask(policies, item["q"]).text]
-    accuracy = 1 - len(misses) / len(wanted)
-    print(f"specific answers {accuracy:.3f} over {len(wanted)}")
-    assert accuracy >= EXPECT_TARGET, "\n".join(misses)
+def test_answers_on_the_held_out_questions(policies: PolicyIndex) -> None:
+    report = evaluate(policies, QUESTIONS, TODAY)
+    print(report.table())
+    misses = "\n".join(report.misses())
+    assert report.right >= RIGHT_TARGET, misses
+    assert report.exact >= EXACT_TARGET, misses
+    assert report.share(report.of("category")) >= LIST_TARGET, misses
+    assert report.share(report.of("none")) >= NONE_TARGET, misses
 
 
 def test_the_article_question_names_the_figure_the_policy_and_who_to_call(policies: PolicyIndex) -> None:
@@ -81,9 +85,9 @@ def test_nothing_matching_says_so_and_gives_a_phone(policies: PolicyIndex) -> No
 
 
 def test_a_district_unit_is_suggested_only_for_its_district(policies: PolicyIndex) -> None:
-    anywhere = ask(policies, "刚开个小饭馆 有啥扶持政策不")
+    anywhere = ask(policies, "刚开个小饭馆 能给点扶持不")
     assert anywhere.policy is None and "新民市" not in anywhere.text
-    assert "新民市" in ask(policies, "新民刚开个小饭馆 有啥扶持政策不").text
+    assert "新民市" in ask(policies, "新民刚开个小饭馆 能给点扶持不").text
 
 
 def test_a_category_question_lists_its_current_policies(policies: PolicyIndex) -> None:
@@ -104,7 +108,7 @@ def test_an_expired_policy_is_answered_with_a_warning(policies: PolicyIndex) -> 
 @pytest.mark.parametrize("question, wanted", [
     ("我是三级工伤 伤残津贴这回涨了多少", "2205"),  # the grade asked, not the pair about grades five and six
     ("调整后的待遇啥时候能发到手", "10月底"),  # when it is paid, not who pays
-    ("单位没给交工伤保险 涨的钱谁给", "用人单位支付"),  # who pays, not "no need to apply"
+    ("单位没给交工伤保险 涨的钱谁给", "由用人单位"),  # who pays, not "no need to apply"
     ("在收费站装ETC要带啥", "身份证"),  # what to bring, not the background
 ])
 def test_the_pair_that_answers_this_kind_of_question(policies: PolicyIndex, question: str, wanted: str) -> None:
@@ -121,6 +125,14 @@ def test_what_exists_lists_the_category_it_means(policies: PolicyIndex, question
     assert all(not p.expired(TODAY) for p in answer.listed)
     city_first = [p for p in answer.listed if "区" not in p.issuer[:4]]
     assert answer.listed[: len(city_first)] == city_first  # a district's policies only after the city's
+
+
+@pytest.mark.parametrize("question, code", [
+    ("评上省级专精特新了有啥奖励", "FC-2024-ZJTX"), ("过了CMMI5有啥奖励", "CF-2025-RJCY"),  # one policy's matter
+])
+def test_what_a_matter_gets_is_answered_by_its_policy(policies: PolicyIndex, question: str, code: str) -> None:
+    answer = ask(policies, question)
+    assert answer.policy is not None and answer.policy.code == code and answer.category is None
 
 
 def test_what_exists_without_a_subject_offers_the_categories(policies: PolicyIndex) -> None:

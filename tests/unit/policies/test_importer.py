@@ -61,13 +61,16 @@ def test_every_problem_is_reported_and_nothing_is_imported(session: Session, tmp
     good = dict(seed_policy(), code="NEW-OK-1")
     no_faq = dict(seed_policy(), code="NEW-NOFAQ", faq=[])
     bad = dict(seed_policy(), code="bad code!", category="吃喝玩乐", issuer="C-DEPT-NOPE", answer_phone="打电话",
-               issued_on="2019-13-45", eligibility={"sizes": ["巨型"], "min_years": "three"}, faq=[{"q": "只有问题"}])
+               issued_on="2019-13-45", eligibility={"sizes": ["巨型"], "min_years": "three"}, faq=[{"q": "只有问题"}],
+               facts={"amounts": [{"item": "一级", "value": "2481元", "from": "2019-02-30"}, {"item": "没有数"}],
+                      "payer": ["基金"], "price": "免费"})
     before = session.scalar(select(func.count(Policy.id)))
     with pytest.raises(InvalidInput) as err:
         import_files(session, [write_yaml(tmp_path / "p.yml", [good, no_faq, bad, good])])
     text = "\n".join(err.value.problems)
     for column in ("code", "category", "issuer", "answer_phone", "issued_on", "eligibility.sizes",
-                   "eligibility.min_years", "faq"):
+                   "eligibility.min_years", "faq", "facts.amounts 第 1 项", "facts.amounts 第 2 项", "facts.payer",
+                   "facts"):
         assert f"第 3 条 列 {column}：" in text, column
     assert "第 2 条 列 faq：至少需要 3 条高频问答" in text
     assert "第 4 条 列 code：NEW-OK-1 与 p.yml 第 1 条 重复" in text
@@ -104,8 +107,16 @@ def test_xlsx_reads_like_yaml(session: Session, tmp_path: Path) -> None:
     faq.append(["code", "q", "a"])
     for pair in policy["faq"][:4]:
         faq.append(["XLSX-1", pair["q"], pair["a"]])
+    facts = book.create_sheet("facts")
+    facts.append(["code", "key", "item", "value", "change", "from"])
+    facts.append(["XLSX-1", "amounts", "一级伤残津贴", "每月2481元", "每月增加118元", "2019-01-01"])
+    facts.append(["XLSX-1", "payer", None, "工伤保险基金", None, None])
+    facts.append(["XLSX-1", "materials", None, "身份证；社保卡", None, None])
     book.save(tmp_path / "p.xlsx")
     [clean] = check(session, read_files([tmp_path / "p.xlsx"]))
+    assert clean["facts"] == {"amounts": [{"item": "一级伤残津贴", "value": "每月2481元", "change": "每月增加118元",
+                                           "from": "2019-01-01"}],
+                              "payer": "工伤保险基金", "materials": ["身份证", "社保卡"]}
     assert clean["eligibility"] == {"sizes": ["小型", "微型"], "districts": ["浑南区"], "min_years": 1}
     assert clean["highlights"][0] == {"label": "一级伤残津贴", "value": "2481元/月（+118元）"}
     assert len(clean["faq"]) == 4 and clean["steps"] == policy["steps"]

@@ -1,0 +1,214 @@
+"""A policy's facts, field by field (docs/policy-format.md, `facts`), and the answer a question of a
+given kind gets from them: "三级伤残津贴涨了多少" → the amount for grade three with its increase and the
+date it applies from, "涨的钱谁给" → who pays, "啥时候能发下来" → when it is paid, "要带啥" → what to bring.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Callable, Optional
+
+from bot.nlp.text import bigrams, normalise
+from bot.policies.questions import grades
+
+TEXT_KEYS = ("payer", "payment", "deadline", "eligible", "channel", "place")
+AMOUNT_KEYS = ("item", "value", "change", "from")
+MAX_AMOUNTS = 6  # amounts shown at once when the question does not say which
+VALUE_WEIGHT = 0.5  # a bigram the question shares with the figure itself ("最高", "每年")
+EXTRA_PENALTY = 0.1  # per bigram of an amount's item the question does not say ("大部分" when "部分" is asked)
+MARGIN = 0.05  # amounts scoring this close to the best are shown with it
+DESCRIBED = 3  # bigrams of an item the question must say before the item's other words count against it
+_GRADE_WORDS = re.compile(r"第?[一二三四五六七八九十两\d]+(?:[到至、\-—~～][一二三四五六七八九十\d]+)?[级档类]")
+_PAID = re.compile(r"发放|到账|补发|拨付|兑现")
+_APPLY = re.compile(r"申请|申报|报名|提交|报")
+_DURATION = re.compile(r"多长时间|几天|几个月|几年|多少天|多少个?工作日|多少年|多少个月")
+_DURATION_ITEM = re.compile(r"时限|期限|时间|用时|多久|几年|年限")
+_DURATION_VALUE = re.compile(r"[\d一二三四五六七八九十两半]+个?(工作日|日|天|周|月|年)(内|以内)?")
+_EXPIRY = re.compile(r"到期|管到|执行到|有效期|到哪年|到什么时候|还有效|还能用")
+_START = re.compile(r"开始|起算|生效|执行|实施|施行|从什么时候")
+
+
+@dataclass(frozen=True)
+class Amount:
+    item: str
+    value: str
+    change: str = ""
+    applies_from: Optional[date] = None
+
+    def line(self) -> str:
+        change = f"（{self.change}）" if self.change else ""
+        return f"{self.item}：{self.value}{change}"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a policy says about the questions people ask; empty strings and tuples where it says nothing."""
+
+    amounts: tuple[Amount, ...] = ()
+    payer: str = ""
+    payment: str = ""
+    deadline: str = ""
+    eligible: str = ""
+    materials: tuple[str, ...] = ()
+    channel: str = ""
+    place: str = ""
+
+    @classmethod
+    def from_json(cls, data: Optional[dict[str, Any]]) -> "Facts":
+        data = data or {}
+        return cls(
+            amounts=tuple(Amount(a["item"], a["value"], a.get("change", ""),
+                                 date.fromisoformat(a["from"]) if a.get("from") else None)
+                          for a in data.get("amounts", ())),
+            materials=tuple(data.get("materials", ())),
+            **{key: data.get(key, "") for key in TEXT_KEYS})
+
+
+def check_facts(data: Any, bad: Callable[[str, str], None]) -> dict[str, Any]:
+    """The clean ``facts`` of an imported policy (as stored), reporting what is wrong through ``bad``."""
+    if not data:
+        return {}
+    if not isinstance(data, dict):
+        bad("facts", "应是键值对")
+        return {}
+    clean: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "amounts":
+            if not isinstance(value, list):
+                bad("facts.amounts", "应是列表")
+                continue
+            clean[key] = [a for a in (_check_amount(i, a, bad) for i, a in enumerate(value, 1)) if a]
+        elif key == "materials":
+            items = value if isinstance(value, list) else [value]
+            if not all(isinstance(v, str) and v.strip() for v in items):
+                bad("facts.materials", "应是文字列表")
+            clean[key] = [str(v).strip() for v in items if str(v or "").strip()]
+        elif key in TEXT_KEYS:
+            if value in (None, ""):
+                continue
+            if not isinstance(value, str):
+                bad(f"facts.{key}", "应是一段文字")
+            clean[key] = str(value).strip()
+        else:
+            bad("facts", f"不认识的字段 {key}")
+    return {k: v for k, v in clean.items() if v}
+
+
+def _check_amount(number: int, amount: Any, bad: Callable[[str, str], None]) -> Optional[dict[str, str]]:
+    where = f"facts.amounts 第 {number} 项"
+    if not isinstance(amount, dict) or not str(amount.get("item") or "").strip() or not str(amount.get("value") or "").strip():
+        bad(where, "要有 item 和 value")
+        return None
+    unknown = set(amount) - set(AMOUNT_KEYS)
+    if unknown:
+        bad(where, f"不认识的字段 {'、'.join(sorted(map(str, unknown)))}")
+    clean = {k: str(amount[k]).strip() for k in ("item", "value", "change") if str(amount.get(k) or "").strip()}
+    if amount.get("from") not in (None, ""):
+        start = amount["from"]
+        start = start.date() if isinstance(start, datetime) else start
+        try:
+            clean["from"] = (start if isinstance(start, date) else date.fromisoformat(str(start).strip())).isoformat()
+        except ValueError:
+            bad(where, f"from “{start}”不是 YYYY-MM-DD 格式的日期")
+    return clean
+
+
+def _is_duration(amount: Amount) -> bool:
+    """A period or time limit ("补贴期限：最长3年", "办结时限：3个工作日"), not a sum of money."""
+    return bool(_DURATION_ITEM.search(amount.item)) or (
+        bool(_DURATION_VALUE.search(amount.value)) and "元" not in amount.value)
+
+
+def cn_date(day: Optional[date]) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+
+
+def amounts_asked(facts: Facts, question: str, durations_only: bool = False) -> list[Amount]:
+    """The amounts ``question`` asks about, best first: those whose item says most of what it says
+    (grades aside), with those nearly as good, and of these the ones of the grade it names; all of them
+    (up to MAX_AMOUNTS) when it says nothing an item says. With ``durations_only``, only periods and time
+    limits; "一到四级…" gets the amount of each grade."""
+    asked = grades(question)
+    candidates = [a for a in facts.amounts if (not durations_only or _is_duration(a))
+                  and not (asked and grades(a.item) and not grades(a.item) & asked)]
+    if not durations_only:  # "一年房租最多补多少" is not about how long it is paid
+        candidates = [a for a in candidates if not _is_duration(a)] or candidates
+    if not candidates:
+        return []
+    said = set(bigrams(normalise(_GRADE_WORDS.sub(" ", question))))
+    scores, overlaps = [], []
+    for amount in candidates:
+        item = set(bigrams(normalise(_GRADE_WORDS.sub(" ", amount.item))))
+        value = set(bigrams(normalise(amount.value)))
+        overlaps.append(len(item & said) + VALUE_WEIGHT * len(value & said))
+        described = len(item & said) >= DESCRIBED  # "部分不能自理的护理费", not merely "护理费"
+        scores.append(overlaps[-1] - EXTRA_PENALTY * len(item - said) * described)
+    best = max(scores)
+    chosen = [a for score, a in sorted(zip(scores, candidates), key=lambda pair: -pair[0])
+              if score >= best - MARGIN] if max(overlaps) > 0 else candidates  # "工伤待遇涨了多少": all
+    graded = [a for a in chosen if grades(a.item) & asked]
+    return (graded or chosen)[:MAX_AMOUNTS]
+
+
+def answer(facts: Facts, kinds: frozenset[str], question: str, effective_on: date,
+           expires_on: Optional[date] = None, steps: tuple[str, ...] = (), earlier: str = "") -> Optional[str]:
+    """The answer the facts give to a question of ``kinds`` (bot.policies.questions), or None when they
+    hold none; ``question`` is in the frequent questions' wording (canon). A follow-up's amounts are
+    chosen with the ``earlier`` question too ("比原来多了多少" after "三级伤残津贴现在多少")."""
+    if earlier and not grades(question):
+        question = f"{earlier} {question}"
+    parts = [part for part in (_answer(facts, kind, question, effective_on, expires_on, steps)
+                               for kind in ORDER if kind in kinds)
+             if part]
+    return "\n".join(dict.fromkeys(parts[:2])) or None  # at most two things asked in one message
+
+
+ORDER = ("payer", "time", "materials", "place", "steps", "eligibility", "amount")
+
+
+def _answer(facts: Facts, kind: str, question: str, effective_on: date, expires_on: Optional[date],
+            steps: tuple[str, ...]) -> str:
+    if kind == "amount":
+        return _amounts(amounts_asked(facts, question), effective_on)
+    if kind == "time":
+        return _time(facts, question, effective_on, expires_on)
+    if kind == "payer":
+        return facts.payer and f"谁来支付：{facts.payer}"
+    if kind == "eligibility":
+        return facts.eligible and f"适用对象和条件：{facts.eligible}"
+    if kind == "materials":
+        return facts.materials and "需要准备：" + "、".join(facts.materials)
+    if kind == "place":
+        return (facts.place and f"办理地点：{facts.place}") or (facts.channel and f"办理方式：{facts.channel}")
+    if kind == "steps":
+        flow = "\n".join(f"{i}. {s}" for i, s in enumerate(steps, 1))
+        how = facts.channel and f"办理方式：{facts.channel}"
+        return "\n".join(p for p in (how, flow and f"办理流程：\n{flow}") if p)
+    return ""
+
+
+def _amounts(amounts: list[Amount], effective_on: date) -> str:
+    if not amounts:
+        return ""
+    starts = {a.applies_from for a in amounts}
+    since = f"，自{cn_date(starts.pop())}起执行" if len(starts) == 1 and None not in starts else ""
+    if len(amounts) == 1:
+        return amounts[0].line() + since + "。"
+    return "\n".join(a.line() for a in amounts) + (f"\n以上标准{since[1:]}。" if since else "")
+
+
+def _time(facts: Facts, question: str, effective_on: date, expires_on: Optional[date]) -> str:
+    if _DURATION.search(question):  # "几天能到账", "补多长时间": a figure, not a date
+        return _amounts(amounts_asked(facts, question, durations_only=True), effective_on)
+    if _PAID.search(question):
+        return facts.payment and f"发放时间：{facts.payment}"
+    deadline = facts.deadline and f"申请期限：{facts.deadline}"
+    if _APPLY.search(question) or "截止" in question and deadline:
+        return deadline
+    if _EXPIRY.search(question) or "截止" in question:  # "这个政策管到啥时候"
+        return f"本政策执行至{cn_date(expires_on)}。" if expires_on else deadline
+    start = f"自{cn_date(effective_on)}起执行。"
+    if _START.search(question):
+        return start
+    return "\n".join(p for p in (start, facts.payment and f"发放时间：{facts.payment}", deadline) if p)
