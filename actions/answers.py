@@ -17,6 +17,7 @@ from bot.directory import cards
 from bot.directory.answers import ContactAnswer, answer_contact, follow_up
 from bot.directory.search import UnitHit
 from bot.nlp.text import find_district
+from bot.policies import enterprises as ent
 from bot.policies.answers import PolicyAnswer, answer_question
 from bot.policies.cards import category_news, policy_news
 from bot.replies import render
@@ -146,7 +147,17 @@ async def policy_answer(tracker: Tracker, text: str) -> PolicyAnswer:
     return answer_question(index, text, china_today(), settings.public_url, settings.service_hotline,
                            context_code=tracker.get_slot("policy_code"),
                            previous=tracker.get_slot("policy_question") or "",
-                           category=categories[0] if len(categories) == 1 else None)
+                           category=categories[0] if len(categories) == 1 else None,
+                           enterprise=await enterprise_asking(tracker, text))
+
+
+async def enterprise_asking(tracker: Tracker, text: str) -> Optional[ent.Profile]:
+    """The user's enterprise: the one bound most recently, else as the message describes it, else None."""
+    def work(session: Session) -> Optional[ent.Profile]:
+        bound = ent.bound_enterprises(session, tracker.sender_id)
+        return ent.profile_of(bound[0]) if bound else None
+
+    return await in_session(work) or ent.described(text, china_today())
 
 
 async def send_policy(dispatcher: CollectingDispatcher, answer: PolicyAnswer, text: str) -> list[dict[str, Any]]:

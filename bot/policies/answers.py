@@ -13,6 +13,8 @@ from typing import Optional
 
 from bot.db.policies import POLICY_CATEGORIES
 from bot.policies.cards import category_url, policy_url
+from bot.policies.eligibility import Profile
+from bot.policies.enterprises import description
 from bot.policies.facts import answer as facts_answer
 from bot.policies.questions import category_asked, grades, question_types, says_nothing_more
 from bot.policies.search import PolicyEntry, PolicyHit, PolicyIndex, canon, carry_grade, follow_up_query
@@ -27,6 +29,7 @@ ONE_POLICY_COVERAGE = 0.35  # a "有啥奖励" question whose best policy holds 
 APPLY_WORDS = re.compile(r"怎么申请|如何申请|咋申请|怎么办理|如何办理|咋办|去哪|在哪|流程|步骤|手续|材料")
 FOLLOW_UP_CHARS = 12  # a question this short after a policy's answer is about that policy unless it names another
 FOLLOW_UP = re.compile(r"^(那|那么|那个|还有|另外|再问一下)|呢[？?。！!]*$")
+OURS = re.compile(r"我们|俺们|咱们|我家|俺家|我的|本公司|我公司|我司")
 MANY_WORDS = re.compile(r"都有|哪些|都是啥|都啥|列出|几种|几项")
 LIST_WORDS = re.compile(r"有(什么|哪些|啥)|都有|哪些政策|什么政策|啥政策|政策有|列出|介绍")
 
@@ -98,26 +101,57 @@ def _overview(policy: PolicyEntry, question: str, public_url: str, today: date) 
     return _reply(policy, body, question, public_url, today)
 
 
-def _listing(hits: list[PolicyHit], category: str, public_url: str, today: date, question: str) -> PolicyAnswer:
-    """A category's policies in force, the city's first (a district's only after them, unless it is asked about)."""
-    asked = find_district(question)
+def _listing(hits: list[PolicyHit], category: str, public_url: str, today: date, question: str,
+             enterprise: Optional[Profile] = None) -> PolicyAnswer:
+    """A category's policies in force, one line each with its key figure: the city's first (a district's
+    only after them, unless it is asked about); for an enterprise, those that fit it first, saying why."""
+    asked = find_district(question) or (enterprise.district if enterprise else None)
     current = [h.policy for h in hits if not h.policy.expired(today)]
-    current = sorted(current, key=lambda p: find_district(p.issuer) not in (None, asked))[:5]
-    lines = "\n".join(f"{i}. {p.short_title}（{p.issuer}）" for i, p in enumerate(current, 1))
-    text = render("policy_list", category=category, lines=lines, url=category_url(category, public_url))
+    fits = {p.code: p.rules.reasons(enterprise, today) for p in current} if enterprise else {}
+    current = sorted(current, key=lambda p: (fits.get(p.code) is None if enterprise else False,
+                                             find_district(p.issuer) not in (None, asked)))[:5]
+    lines = "\n".join(f"{i}. {_line(p)}{_why(fits.get(p.code))}" for i, p in enumerate(current, 1))
+    text = render("policy_list_fit" if any(fits.values()) else "policy_list", category=category, lines=lines,
+                  url=category_url(category, public_url))
     return PolicyAnswer(text, current[0] if len(current) == 1 else None, "", current, category)
+
+
+def _line(policy: PolicyEntry) -> str:
+    """A policy in a list: its short title and its first figure (全国统一通行费优惠：95折)."""
+    amount = policy.facts.amounts[0] if policy.facts.amounts else None
+    return f"{policy.short_title}——{amount.item}：{amount.value}" if amount else policy.short_title
+
+
+def _why(reasons: Optional[list[str]]) -> str:
+    return f"（贵公司{'、'.join(reasons)}）" if reasons else ""
+
+
+def _fit(policy: PolicyEntry, enterprise: Profile, question: str, public_url: str, today: date) -> PolicyAnswer:
+    """Whether the enterprise asking fits the policy, by the policy's rules and what it says of who qualifies."""
+    reasons = policy.rules.reasons(enterprise, today)
+    conditions = policy.facts.eligible and render("policy_conditions", conditions=policy.facts.eligible)
+    if reasons is None:
+        body = render("policy_does_not_fit", enterprise=description(enterprise), conditions=conditions)
+    elif reasons:
+        body = render("policy_fits", reasons="、".join(reasons), conditions=conditions)
+    else:
+        body = render("policy_fits_anyone", conditions=conditions)
+    return _reply(policy, body, question, public_url, today)
 
 
 def answer_question(index: PolicyIndex, question: str, today: date, public_url: str, hotline: str,
                     context_code: Optional[str] = None, previous: str = "",
-                    category: Optional[str] = None) -> PolicyAnswer:
-    """The best answer to ``question`` given the policy talked about before (``context_code``)."""
+                    category: Optional[str] = None, enterprise: Optional[Profile] = None) -> PolicyAnswer:
+    """The best answer to ``question`` given the policy talked about before (``context_code``) and the
+    enterprise asking (bound to the user, or described in the question), if any."""
     question = question.strip()
     context = index.by_code.get(context_code or "")
     if context is not None and (FOLLOW_UP.search(question) or len(question) <= FOLLOW_UP_CHARS) \
             and not _names_another(index, question, context):
         rewritten = follow_up_query(previous, question)  # "二级呢？": the previous question for grade two
         asked = rewritten or carry_grade(previous, question) or question
+        if enterprise is not None and OURS.search(question) and "eligibility" in question_types(canon(question)):
+            return _fit(context, enterprise, question, public_url, today)  # "我们公司能享受吗"
         specific = _specific(index, context, asked, public_url, today, earlier=previous)
         if specific is not None:  # "啥时候能发下来": when it is paid, still the same policy
             return specific
@@ -127,10 +161,11 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
     if category is None and LIST_WORDS.search(question) and not _about_one(hits, question):
         category = category_asked(question)  # "物流企业有啥扶持政策", but not "评上专精特新了有啥奖励"
     if category and (LIST_WORDS.search(question) or len(question) <= len(category) + 6):
-        listed = index.search(question, today, category=category, limit=20) or [
-            PolicyHit(p, 0.0, None, 0.0) for p in index.policies if p.category == category]
+        matching = index.search(question, today, category=category, limit=20)  # the words it says first
+        listed = matching + [PolicyHit(p, 0.0, None, 0.0) for p in index.policies if p.category == category
+                             and p not in {h.policy for h in matching}]
         if listed:
-            return _listing(listed, category, public_url, today, question)
+            return _listing(listed, category, public_url, today, question, enterprise)
     if category is None and LIST_WORDS.search(question) and says_nothing_more(question):
         text = render("policy_categories", categories="、".join(POLICY_CATEGORIES), url=f"{public_url}/policies")
         return PolicyAnswer(text, question=question, menu=True)  # "有什么政策": which kind, then the list
@@ -140,6 +175,8 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
     subject = index.unmentioned_topic(question, top)
     if subject is not None:  # "公积金贷款最高能贷多少" is not answered by the start-up loan
         return _weak(index, hits, subject, public_url, today, hotline)
+    if enterprise is not None and OURS.search(question) and "eligibility" in question_types(canon(question)):
+        return _fit(top, enterprise, question, public_url, today)  # "我们公司能享受稳岗返还吗"
     return _specific(index, top, question, public_url, today) or _overview(top, question, public_url, today)
 
 

@@ -22,6 +22,7 @@ from bot.db.policies import Policy
 from bot.nlp.bm25 import BM25
 from bot.nlp.text import DISTRICT_FORMS, bigrams, normalise
 from bot.nlp.tokenize import words
+from bot.policies.eligibility import Rules
 from bot.policies.facts import Facts
 from bot.policies.questions import grades, question_types
 
@@ -84,6 +85,7 @@ class PolicyEntry:
     expires_on: Optional[date]
     faqs: tuple[FaqEntry, ...]
     facts: Facts = Facts()
+    rules: Rules = Rules.parse({})  # which enterprises it is for (bot.policies.eligibility)
 
     def expired(self, today: date) -> bool:
         return self.expires_on is not None and self.expires_on < today
@@ -161,7 +163,7 @@ class PolicyIndex:
             steps=tuple(p.steps or ()),
             effective_on=p.effective_on, expires_on=p.expires_on,
             faqs=tuple(FaqEntry(f.position, f.question, f.answer) for f in p.faqs),
-            facts=Facts.from_json(p.facts),
+            facts=Facts.from_json(p.facts), rules=Rules.parse(p.eligibility),
         ) for p in rows], dict_file, topics)
 
     def terms(self, text: str) -> list[str]:

@@ -7,6 +7,7 @@ import pytest
 
 from bot.policies.answers import answer_question
 from bot.policies.cards import category_url
+from bot.policies.enterprises import Profile
 from bot.policies.evaluate import LABELLED_ON, evaluate, load_questions
 from bot.policies.search import PolicyIndex
 
@@ -26,8 +27,9 @@ def policies(sample_db: Path, sample_sessions) -> PolicyIndex:  # type: ignore[n
         return PolicyIndex.load(session, str(sample_db / "jieba" / "userdict.txt"))
 
 
-def ask(index: PolicyIndex, question: str, context: "str | None" = None, previous: str = "", category: "str | None" = None):  # type: ignore[no-untyped-def]
-    return answer_question(index, question, TODAY, "https://syb.example", "12345", context, previous, category)
+def ask(index: PolicyIndex, question: str, context: "str | None" = None, previous: str = "",  # type: ignore[no-untyped-def]
+        category: "str | None" = None, enterprise: "Profile | None" = None):
+    return answer_question(index, question, TODAY, "https://syb.example", "12345", context, previous, category, enterprise)
 
 
 def test_top1_accuracy_on_the_held_out_questions(policies: PolicyIndex) -> None:
@@ -138,3 +140,33 @@ def test_what_a_matter_gets_is_answered_by_its_policy(policies: PolicyIndex, que
 def test_what_exists_without_a_subject_offers_the_categories(policies: PolicyIndex) -> None:
     answer = ask(policies, "现在都有啥政策啊")
     assert answer.found and answer.policy is None and "减税降费" in answer.text and "交通物流" in answer.text
+
+
+MAKER = Profile("沈阳示例机械有限公司", "", "制造业", "小型", "浑南区", 2018, ["高新技术企业"], "", "")
+
+
+def test_a_category_list_for_an_enterprise_puts_what_fits_first_and_says_why(policies: PolicyIndex) -> None:
+    answer = ask(policies, "有哪些产业发展的政策", category="产业发展", enterprise=MAKER)
+    assert "适合贵公司的排在前面" in answer.text and "（贵公司属于制造业）" in answer.text
+    fitting = [p for p in answer.listed if p.rules.reasons(MAKER, TODAY)]
+    assert fitting and answer.listed[: len(fitting)] == fitting
+
+
+def test_a_list_line_gives_the_key_figure(policies: PolicyIndex) -> None:
+    answer = ask(policies, "交通物流方面有啥政策")
+    assert answer.category == "交通物流" and "——" in answer.text
+
+
+def test_can_we_have_it_is_answered_for_the_enterprise_asking(policies: PolicyIndex) -> None:
+    fits = ask(policies, "我们公司能享受吗", "KJ-2025-HNYFPT", "浑南研发平台有啥奖励", enterprise=MAKER)
+    assert "位于浑南区" in fits.text and "符合" in fits.text and fits.policy.code == "KJ-2025-HNYFPT"
+    other = ask(policies, "我们能享受吗", "WM-2025-KJDS", "跨境电商有啥扶持", enterprise=MAKER)
+    assert "不在这项政策面向的企业范围内" in other.text and "小型企业" in other.text
+    anyone = ask(policies, "俺们公司能享受稳岗返还不", enterprise=MAKER)
+    assert anyone.policy.code == "JY-2026-WGFH" and "不限行业" in anyone.text
+
+
+def test_a_subject_no_policy_mentions_is_said_plainly(policies: PolicyIndex) -> None:
+    answer = ask(policies, "公积金贷款最高能贷多少")
+    assert answer.policy is None and answer.weak and "没有找到专门针对“公积金”的政策" in answer.text
+    assert answer.category and answer.listed and "12345" in answer.text
