@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.policies.questions import question_types  # the policy library's reading of the kind asked
-from bot.policies.search import canon
+from bot.policies.questions import canon
 
 # "who handles it, where, which phone": the directory's questions
 _CONTACT = re.compile(r"找谁|找哪|哪个部门|哪个单位|哪个窗口|什么部门|谁管|归哪|哪管|哪办|哪里办|哪儿办|在哪|去哪|上哪|往哪|到哪|"
@@ -25,10 +25,13 @@ def asks_about_policy(text: str) -> bool:
     return bool(_POLICY.search(text))
 
 
-def asks_amount(text: str) -> bool:
-    """True when the wording asks for an amount, a limit or a rate ("最多能贷多少", "一个月能扣多少",
-    "报销比例": a policy's, not an office's) and not for a phone or a place."""
-    return "amount" in question_types(canon(text)) and not asks_for_contact(text)
+POLICY_KINDS = frozenset({"amount", "payer", "time", "eligibility"})  # what a rule says, not what an office does
+
+
+def asks_rule(text: str) -> frozenset[str]:
+    """What of a rule the wording asks ("最多能贷多少", "钱谁出", "啥时候发", "我们能享受吗": a policy's
+    amount, payer, date or conditions rather than an office), empty when it asks for a phone or a place."""
+    return frozenset() if asks_for_contact(text) else question_types(canon(text)) & POLICY_KINDS
 
 
 def names_policy(text: str) -> bool:

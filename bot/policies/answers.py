@@ -16,8 +16,8 @@ from bot.policies.cards import category_url, policy_url
 from bot.policies.eligibility import Profile
 from bot.policies.enterprises import description
 from bot.policies.facts import answer as facts_answer
-from bot.policies.questions import category_asked, grades, question_types, says_nothing_more
-from bot.policies.search import PolicyEntry, PolicyHit, PolicyIndex, canon, carry_grade, follow_up_query
+from bot.policies.questions import canon, category_asked, grades, question_types, says_nothing_more
+from bot.policies.search import PolicyEntry, PolicyHit, PolicyIndex, carry_grade, follow_up_query
 from bot.nlp.text import find_district
 from bot.replies import render
 
@@ -25,6 +25,7 @@ CLOSE_FAQ = 0.7  # share above which a frequent question of the kind asked answe
 FAQ_COVERAGE = 0.4  # idf-weighted share of the question's known bigrams a FAQ pair must contain to be the answer
 PASSAGE_COVERAGE = 0.6  # share a sentence of the text must contain to be quoted as the answer
 FOUND_COVERAGE = 0.3
+SURE_COVERAGE = 0.6  # share of the question a policy must hold to answer a question taken for a contact one
 ONE_POLICY_COVERAGE = 0.35  # a "有啥奖励" question whose best policy holds this share is about that policy  # share of the question's bigrams a policy must contain to be about it
 APPLY_WORDS = re.compile(r"怎么申请|如何申请|咋申请|怎么办理|如何办理|咋办|去哪|在哪|流程|步骤|手续|材料")
 FOLLOW_UP_CHARS = 12  # a question this short after a policy's answer is about that policy unless it names another
@@ -45,6 +46,7 @@ class PolicyAnswer:
     category: Optional[str] = None
     menu: bool = False  # the categories, for "有什么政策"
     weak: bool = False  # no policy about what was asked: the nearest category instead
+    sure: bool = True  # named or nearly all its words found: answers before a unit handling the matter does
 
     @property
     def found(self) -> bool:
@@ -146,8 +148,9 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
     enterprise asking (bound to the user, or described in the question), if any."""
     question = question.strip()
     context = index.by_code.get(context_code or "")
-    if context is not None and (FOLLOW_UP.search(question) or len(question) <= FOLLOW_UP_CHARS) \
-            and not _names_another(index, question, context):
+    stays = context is not None and (FOLLOW_UP.search(question) or len(question) <= FOLLOW_UP_CHARS) \
+        and not _names_another(index, question, context)
+    if stays:
         rewritten = follow_up_query(previous, question)  # "二级呢？": the previous question for grade two
         asked = rewritten or carry_grade(previous, question) or question
         if enterprise is not None and OURS.search(question) and "eligibility" in question_types(canon(question)):
@@ -164,34 +167,43 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
         matching = index.search(question, today, category=category, limit=20)  # the words it says first
         listed = matching + [PolicyHit(p, 0.0, None, 0.0) for p in index.policies if p.category == category
                              and p not in {h.policy for h in matching}]
+        subject = index.unknown_subject(question) if not context_code else None
+        if listed and subject:  # "养宠物狗有什么政策补贴吗": say there is none, then what the category has
+            return _weak([h.policy for h in listed], subject, category, public_url, today, hotline)
         if listed:
             return _listing(listed, category, public_url, today, question, enterprise)
     if category is None and LIST_WORDS.search(question) and says_nothing_more(question):
         text = render("policy_categories", categories="、".join(POLICY_CATEGORIES), url=f"{public_url}/policies")
         return PolicyAnswer(text, question=question, menu=True)  # "有什么政策": which kind, then the list
+    if stays and (not hits or hits[0].coverage < FOUND_COVERAGE):  # "那上哪装": still the policy talked about
+        return _overview(context, question, public_url, today)
     if not hits or hits[0].coverage < FOUND_COVERAGE:
         return not_found(_likely_issuer(hits, question), hotline)
     top = hits[0].policy
     subject = index.unmentioned_topic(question, top)
     if subject is not None:  # "公积金贷款最高能贷多少" is not answered by the start-up loan
-        return _weak(index, hits, subject, public_url, today, hotline)
+        nearest = top.category
+        return _weak([h.policy for h in hits if h.policy.category == nearest]
+                     + [p for p in index.policies if p.category == nearest], subject, nearest, public_url, today, hotline)
     if enterprise is not None and OURS.search(question) and "eligibility" in question_types(canon(question)):
-        return _fit(top, enterprise, question, public_url, today)  # "我们公司能享受稳岗返还吗"
-    return _specific(index, top, question, public_url, today) or _overview(top, question, public_url, today)
+        answer = _fit(top, enterprise, question, public_url, today)  # "我们公司能享受稳岗返还吗"
+    else:
+        answer = _specific(index, top, question, public_url, today) or _overview(top, question, public_url, today)
+    answer.sure = hits[0].coverage >= SURE_COVERAGE
+    return answer
 
 
-def _weak(index: PolicyIndex, hits: list[PolicyHit], subject: str, public_url: str, today: date,
+def _weak(nearest: list[PolicyEntry], subject: str, category: str, public_url: str, today: date,
           hotline: str) -> PolicyAnswer:
-    """No policy about ``subject``: say so, with the nearest category's policies and whom to ask."""
-    nearest = hits[0].policy
-    same = [h.policy for h in hits if h.policy.category == nearest.category and not h.policy.expired(today)]
-    others = [p for p in index.policies if p.category == nearest.category and p not in same and not p.expired(today)]
-    listed = (same + others)[:3]
-    lines = "\n".join(f"{i}. {p.short_title}（{p.issuer}）" for i, p in enumerate(listed, 1))
-    text = render("policy_weak", subject=subject, category=nearest.category, lines=lines,
-                  url=category_url(nearest.category, public_url), issuer=nearest.issuer,
-                  phone=nearest.answer_phone, hotline=hotline)
-    return PolicyAnswer(text, listed=listed, category=nearest.category, weak=True)
+    """No policy about ``subject``: say so, with the nearest category's policies (``nearest`` first) and
+    whom to ask."""
+    listed = list(dict.fromkeys(p for p in nearest if not p.expired(today)))[:3]
+    lines = "\n".join(f"{i}. {_line(p)}" for i, p in enumerate(listed, 1))
+    issuer = listed[0] if listed else None
+    text = render("policy_weak", subject=subject, category=category, lines=lines,
+                  url=category_url(category, public_url), issuer=issuer.issuer if issuer else "市民服务热线",
+                  phone=issuer.answer_phone if issuer else hotline, hotline=hotline)
+    return PolicyAnswer(text, listed=listed, category=category, weak=True)
 
 
 def _about_one(hits: list[PolicyHit], question: str) -> bool:

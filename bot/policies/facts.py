@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable, Optional
 
-from bot.nlp.text import bigrams, normalise
-from bot.policies.questions import grades
+from bot.nlp.text import bigrams
+from bot.policies.questions import canon, grades
 
 TEXT_KEYS = ("payer", "payment", "deadline", "eligible", "channel", "place")
 AMOUNT_KEYS = ("item", "value", "change", "from")
@@ -136,11 +136,11 @@ def amounts_asked(facts: Facts, question: str, durations_only: bool = False) -> 
         candidates = [a for a in candidates if not _is_duration(a)] or candidates
     if not candidates:
         return []
-    said = set(bigrams(normalise(_GRADE_WORDS.sub(" ", question))))
+    said = set(bigrams(_GRADE_WORDS.sub(" ", question)))
     scores, overlaps = [], []
     for amount in candidates:
-        item = set(bigrams(normalise(_GRADE_WORDS.sub(" ", amount.item))))
-        value = set(bigrams(normalise(amount.value)))
+        item = set(bigrams(canon(_GRADE_WORDS.sub(" ", amount.item))))
+        value = set(bigrams(canon(amount.value)))
         overlaps.append(len(item & said) + VALUE_WEIGHT * len(value & said))
         described = len(item & said) >= DESCRIBED  # "部分不能自理的护理费", not merely "护理费"
         scores.append(overlaps[-1] - EXTRA_PENALTY * len(item - said) * described)

@@ -13,8 +13,40 @@ from typing import Optional
 import yaml
 
 from bot.nlp.numbers import to_int
+from bot.nlp.text import normalise
 
-# Read on text already put into the frequent questions' wording (bot.policies.search.canon).
+# Colloquial ways of asking, mapped to the wording frequent questions use (both sides are mapped).
+PARAPHRASES: tuple[tuple[str, str], ...] = tuple((re.compile(a), b) for a, b in (
+    (r"啥时候|什么时间|何时|几时|多会儿|哪天", "什么时候"),
+    (r"发下来|发到手|到手|到账|能拿到", "发放"),
+    (r"(去|到|上)?(哪里|哪儿|哪)(去)?(办理|办)", "在哪里办理"),
+    (r"出钱|掏钱|给钱|买单|拿钱", "支付"),
+    (r"补几个钱|补多少钱?|能补几", "补贴多少"),
+    (r"奖多少钱?|奖励多少钱", "奖励多少"),
+    (r"多少钱|几块钱|多钱|给多少|发多少", "多少"),
+    (r"百分之几|几个点|啥比例|什么比例|多少比例|几成", "比例"),
+    (r"顶格|最多|封顶|上限", "最高"),
+    (r"咋样|怎样|如何|咋", "怎么"),
+    (r"需要啥|要啥|带啥|得带", "需要什么"),
+    (r"啥", "什么"),
+    (r"申领|领取|申报", "申请"),
+    (r"收费|收钱|要钱|花钱|多少费", "费用"),
+    (r"多长时间|多久|几天|多少天|期限", "多长时间"),
+    (r"门槛|够格|资格|要求", "条件"),
+    (r"能不能|可不可以|能否|可否", "能"),
+    (r"小微企业|小微", "小型微型企业"),
+))
+
+
+def canon(text: str) -> str:
+    """``text`` normalised, with colloquial question wording mapped to the FAQ's."""
+    text = normalise(text)
+    for pattern, replacement in PARAPHRASES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+# Read on text already put into the frequent questions' wording (canon).
 TYPES: dict[str, re.Pattern[str]] = {name: re.compile(rx) for name, rx in {
     "amount": r"多少|几块|金额|标准|额度|最高|比例|几折|折扣|费率|涨(了|没|不|吗|多少)|增加|能(拿|领|贷|扣|报|补|奖)(多少|几)|补贴多少|奖励多少|扣除多少",
     "time": r"什么时候|几月|几号|哪年|到账|发到手|发下来|发放|多长时间|几年|几个月|多少年|多少个?工作日|截止|期限|开始|起算|有效期|到期",
@@ -22,7 +54,7 @@ TYPES: dict[str, re.Pattern[str]] = {name: re.compile(rx) for name, rx in {
     "eligibility": r"条件|符合|资格|享受|哪些人|谁能|范围|适用|对象|能不能|能申请吗|算不算|有份|够格|还能(拿|领|申请|办)",
     "materials": r"材料|需要什么|证件|带什么|提供什么|要带",
     "steps": r"申请|怎么办理|如何办理|流程|步骤|手续|线上|网上办",
-    "place": r"在哪里办理|在哪|哪里|网点|窗口|营业厅|服务厅|收费站",
+    "place": r"在哪里办理|在哪|哪里|哪儿|上哪|去哪|到哪|网点|窗口|营业厅|服务厅|收费站",
     "contact": r"电话|咨询|找谁|联系",
 }.items()}
 # A grade or class the question is about: 三级, 一档, 第二类 (digits and Chinese numerals alike).

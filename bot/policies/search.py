@@ -24,7 +24,7 @@ from bot.nlp.text import DISTRICT_FORMS, bigrams, normalise
 from bot.nlp.tokenize import words
 from bot.policies.eligibility import Rules
 from bot.policies.facts import Facts
-from bot.policies.questions import grades, question_types
+from bot.policies.questions import canon, grades, question_types
 
 # Words of every question that say nothing about which policy is meant.
 STOP = frozenset("""
@@ -32,27 +32,6 @@ STOP = frozenset("""
 什么 啥 怎么 咋 怎样 怎么样 如何 哪些 哪个 哪里 哪儿 多少 几 是否 有没有 是不是 请问 问 问一下 一下 咨询 了解 知道 告诉
 现在 目前 这个 那个 那 这 个 政策 规定 文件 有关 相关 关于 一个 给 让 被 对 从 到 跟 为 吧 呗 嘎哈 干啥 怎么办 办法
 """.split())
-# Colloquial ways of asking, mapped to the wording frequent questions use (both sides are mapped).
-PARAPHRASES: tuple[tuple[str, str], ...] = tuple((re.compile(a), b) for a, b in (
-    (r"啥时候|什么时间|何时|几时|多会儿|哪天", "什么时候"),
-    (r"发下来|发到手|到手|到账|能拿到", "发放"),
-    (r"(去|到|上)?(哪里|哪儿|哪)(去)?(办理|办)", "在哪里办理"),
-    (r"出钱|掏钱|给钱|买单|拿钱", "支付"),
-    (r"补几个钱|补多少钱?|能补几", "补贴多少"),
-    (r"奖多少钱?|奖励多少钱", "奖励多少"),
-    (r"多少钱|几块钱|多钱|给多少|发多少", "多少"),
-    (r"百分之几|几个点|啥比例|什么比例|多少比例|几成", "比例"),
-    (r"顶格|最多|封顶|上限", "最高"),
-    (r"咋样|怎样|如何|咋", "怎么"),
-    (r"需要啥|要啥|带啥|得带", "需要什么"),
-    (r"啥", "什么"),
-    (r"申领|领取|申报", "申请"),
-    (r"收费|收钱|要钱|花钱|多少费", "费用"),
-    (r"多长时间|多久|几天|多少天|期限", "多长时间"),
-    (r"门槛|够格|资格|要求", "条件"),
-    (r"能不能|可不可以|能否|可否", "能"),
-    (r"小微企业|小微", "小型微型企业"),
-))
 MIN_TOPIC = 3  # characters: two-character words are too often abbreviations ("社保", "高企") to judge by
 EXPIRED_FACTOR = 0.6  # an expired policy still answers, but after the ones in force
 TYPE_MATCH, TYPE_MISMATCH = 1.3, 0.7  # a frequent question of the kind asked, or of another kind
@@ -99,14 +78,6 @@ class PolicyHit:
     coverage: float  # share of the query's informative bigrams the policy's text contains (1 when it is named)
 
 
-def canon(text: str) -> str:
-    """``text`` normalised, with colloquial question wording mapped to the FAQ's."""
-    text = normalise(text)
-    for pattern, replacement in PARAPHRASES:
-        text = pattern.sub(replacement, text)
-    return text
-
-
 class PolicyIndex:
     """All policies and their FAQ, ranked against questions."""
 
@@ -140,6 +111,7 @@ class PolicyIndex:
             self.names.append(tuple(n for n in {normalise(x) for x in (p.short_title, *p.keywords)} if len(n) > 1))
             self.subjects.append(set(bigrams(canon(" ".join((
                 p.title, names, *(f.question for f in p.faqs), *(a.item for a in p.facts.amounts), p.facts.eligible))))))
+        self.known_bigrams: set[str] = set().union(*self.mentions) if self.mentions else set()
         self.faq_bm25 = BM25(faq_docs)
         self.faq_bigrams: dict[str, list[tuple[FaqEntry, set[str], set[str]]]] = {
             p.code: [(f, set(bigrams(canon(f.question))), set(bigrams(canon(f.answer)))) for f in p.faqs]
@@ -257,6 +229,13 @@ class PolicyIndex:
         mentions = self.mentions[self.by_code_index[policy.code]]
         return next((w for w in words(canon(query), self.dict_file) if w in self.topics
                      and not any(b in mentions for b in bigrams(w))), None)
+
+    def unknown_subject(self, query: str) -> Optional[str]:
+        """The longest word of the query no policy mentions even in part ("宠物狗", "托育园"), or None."""
+        known = self.known_bigrams
+        unknown = [w for w in words(canon(query), self.dict_file)
+                   if len(w) > 1 and w not in STOP and not any(b in known for b in bigrams(w))]
+        return max(unknown, key=len, default=None)
 
     def best_passage(self, query: str, policy: PolicyEntry) -> tuple[str, float]:
         """The sentence of the policy's interpretation or text sharing the most of the query's known words

@@ -5,7 +5,7 @@ from datetime import date
 
 from bot.policies.facts import Amount, Facts, amounts_asked, answer, check_facts
 from bot.policies.questions import question_types
-from bot.policies.search import canon
+from bot.policies.questions import canon
 
 INJURY = Facts(
     amounts=tuple(Amount(f"{grade}级伤残津贴", f"每月{value}元", f"每月增加{more}元", date(2019, 1, 1))

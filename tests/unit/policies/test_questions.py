@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.policies.questions import grades, question_types
-from bot.policies.search import canon
+from bot.policies.questions import canon
 
 
 @pytest.mark.parametrize("text, kind", [
