@@ -16,7 +16,7 @@ from bot.directory.answers import ContactAnswer, same_kind_in, says_only_distric
 from bot.directory.search import UnitHit
 from bot.nlp.text import canonical_district, find_district
 from bot.replies import render
-from bot.routing import asks_for_contact, asks_rule, names_policy
+from bot.routing import asks_for_contact, asks_how, asks_rule, names_policy
 
 _ORDINAL = re.compile(r"^(?:第)?([1-9一二三四五六七八九])(?:个|位)?(?:吧|的|那个)?$")
 _CN_DIGITS = "一二三四五六七八九"
@@ -86,6 +86,10 @@ class ActionFindContact(Action):
         if asked:  # "公积金贷款最多能贷多少", "稳岗返还的钱谁出": the rule, not an office's card
             policy = await policy_answer(tracker, text)
             if policy.found and (policy.sure or "amount" in asked):
+                return await send_policy(dispatcher, policy, text)
+        elif intent != "inform" and asks_how(text):  # "出口退税咋申请": the named policy's channel and steps
+            policy = await policy_answer(tracker, text)
+            if policy.policy is not None and policy.named:
                 return await send_policy(dispatcher, policy, text)
         answer = await contact_answer(tracker, text, district)
         if intent == "inform" and answer.kind == "not_found":

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.policies.questions import question_types  # the policy library's reading of the kind asked
-from bot.policies.questions import canon
+from bot.policies.questions import canon, question_types  # the policy library's reading of the kind asked
 
 # "who handles it, where, which phone": the directory's questions
 _CONTACT = re.compile(r"找谁|找哪|哪个部门|哪个单位|哪个窗口|什么部门|谁管|归哪|哪管|哪办|哪里办|哪儿办|在哪|去哪|上哪|往哪|到哪|"
@@ -26,6 +25,15 @@ def asks_about_policy(text: str) -> bool:
 
 
 POLICY_KINDS = frozenset({"amount", "payer", "time", "eligibility"})  # what a rule says, not what an office does
+HOW_KINDS = frozenset({"steps", "materials"})  # what a policy's steps say ("where" is an office's card)
+_OFFICE = re.compile(r"电话|号码|地址|几点|上班|下班|找谁|哪个部门|哪个单位|什么部门|谁管|咋走|怎么走")
+
+
+def asks_how(text: str) -> bool:
+    """True when the wording asks how to apply or what to bring ("稳岗返还咋申请 网上能办不"), not for a
+    phone, an address, hours or the office in charge."""
+    kinds = question_types(canon(text))
+    return bool(kinds & HOW_KINDS) and "place" not in kinds and not _OFFICE.search(text)
 
 
 def asks_rule(text: str) -> frozenset[str]:

@@ -47,6 +47,7 @@ class PolicyAnswer:
     menu: bool = False  # the categories, for "有什么政策"
     weak: bool = False  # no policy about what was asked: the nearest category instead
     sure: bool = True  # named or nearly all its words found: answers before a unit handling the matter does
+    named: bool = True  # the question names the policy (or follows up on it), not only words of it
 
     @property
     def found(self) -> bool:
@@ -190,6 +191,7 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
     else:
         answer = _specific(index, top, question, public_url, today) or _overview(top, question, public_url, today)
     answer.sure = hits[0].coverage >= SURE_COVERAGE
+    answer.named = top.code in index.named(question)
     return answer
 
 

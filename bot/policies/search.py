@@ -108,7 +108,8 @@ class PolicyIndex:
             self.vocab.append(set(bigrams(canon(" ".join(
                 (p.title, names, p.interpretation, *(f"{f.question}{f.answer}" for f in p.faqs)))))))
             self.mentions.append(self.vocab[-1] | set(bigrams(canon(p.text))))
-            self.names.append(tuple(n for n in {normalise(x) for x in (p.short_title, *p.keywords)} if len(n) > 1))
+            self.names.append(tuple(n for n in {normalise(x) for x in (p.short_title, *p.keywords)}
+                                    if len(n) > 1 and n not in DISTRICT_FORMS))  # "新民" names no policy
             self.subjects.append(set(bigrams(canon(" ".join((
                 p.title, names, *(f.question for f in p.faqs), *(a.item for a in p.facts.amounts), p.facts.eligible))))))
         self.known_bigrams: set[str] = set().union(*self.mentions) if self.mentions else set()

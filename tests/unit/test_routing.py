@@ -161,3 +161,14 @@ def test_a_bare_number_is_an_answer(text: str) -> None:
 @pytest.mark.parametrize("text", ["12345", "1楼", "五星好评", "一级伤残津贴"])
 def test_a_number_with_more_is_read_as_said(text: str) -> None:
     assert routed_intent(text, "goodbye") != "inform"
+
+
+@pytest.mark.parametrize("text, how", [
+    ("稳岗返还咋申请 网上能办不", True), ("创业担保贷款要准备啥材料", True), ("出口退税咋申请", True),
+    ("出口退税在哪个部门办 电话多少", False), ("社保局地址在哪", False), ("一级伤残津贴多少钱", False),
+    ("食品经营许可证在哪申请", False),
+])
+def test_how_to_apply_and_what_to_bring_without_asking_for_the_office(text: str, how: bool) -> None:
+    from bot.routing import asks_how
+
+    assert asks_how(text) is how

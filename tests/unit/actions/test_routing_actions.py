@@ -48,3 +48,17 @@ def test_a_contact_question_about_a_policy_gets_the_policy_and_its_issuer(app_en
 def test_a_policy_the_library_lacks_is_said_so_even_when_taken_for_a_contact_question(app_env) -> None:
     text, _, _ = run(ActionFindContact(), tracker("养宠物狗有什么政策补贴吗", intent="find_contact"))
     assert "没有找到" in text and "12345" in text
+
+
+@pytest.mark.parametrize("question, code", [
+    ("出口退税咋申请 网上能办不", "WM-2024-CKTS"),  # how to apply for a policy it names: the policy's channel
+    ("稳岗返还的钱是谁出", "JY-2026-WGFH"),  # what the rule says: who pays
+])
+def test_a_contact_question_asking_a_named_policy_how_or_who_pays_gets_the_policy(app_env, question: str, code: str) -> None:
+    _, _, events = run(ActionFindContact(), tracker(question, intent="find_contact"))
+    assert slot(events, "policy_code") == code
+
+
+def test_a_contact_question_for_an_office_still_gets_the_office(app_env) -> None:
+    text, _, events = run(ActionFindContact(), tracker("出口退税在哪个部门办 电话多少", intent="find_contact"))
+    assert slot(events, "policy_code") is None and "电话" in text
