@@ -17,11 +17,12 @@ from bot import runtime
 from bot.errors import InvalidInput, NotFound
 from bot.feedback import answers, complaints, handling, ratings
 from bot.feedback.render import complaint_summary, rating_summary, ticket_detail, ticket_line
-from bot.feedback.stars import parse_dimension_stars
+from bot.feedback.stars import bare_stars, parse_dimension_stars
 from bot.feedback.targets import Resolution, Target, parse_key, resolve_target, unit_and_cadre, unit_name
 from bot.db.directory import DISTRICTS
 from bot.replies import render
 from bot.routing import OVERLONG
+from bot.workdays import china_today
 
 NONE = "-"  # "nothing to add" for an optional answer (comment, phone)
 TARGET_SLOTS = ["feedback_target", "feedback_target_label", "target_choices", "target_query"]
@@ -148,7 +149,10 @@ class ValidateRatingForm(ValidateFeedbackForm):
         stars_asked = requested in ("attitude_stars", "proficiency_stars")
         if requested is None or stars_asked or correcting:
             found = parse_dimension_stars(text)
-            if stars_asked and found and not _BOTH.search(text) and not any(w in text for w in ("态度", "熟练", "业务", "效率", "能力", "专业")):
+            bare = bare_stars(text) if stars_asked else None
+            if bare is not None:  # "5" when stars were asked: the stars asked for
+                found = {requested.removesuffix("_stars"): bare}
+            elif stars_asked and found and not _BOTH.search(text) and not any(w in text for w in ("态度", "熟练", "业务", "效率", "能力", "专业")):
                 found = {("attitude" if requested == "attitude_stars" else "proficiency"): found["attitude"]}
             for dimension, stars in found.items():
                 slots[f"{dimension}_stars"] = float(stars) if stars is not None else None
@@ -156,7 +160,8 @@ class ValidateRatingForm(ValidateFeedbackForm):
                 dispatcher.utter_message(text=render("stars_invalid"))
                 slots.setdefault(requested, None)
         if requested == "rating_comment":
-            slots["rating_comment"] = NONE if answers.declines(text) or _intent(tracker) == "deny" else text[:ratings.MAX_COMMENT]
+            nothing = answers.declines(text) or answers.is_affirmation(text) or _intent(tracker) == "deny"
+            slots["rating_comment"] = NONE if nothing else text[:ratings.MAX_COMMENT]  # "确认" is no comment
         return slots
 
     async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
@@ -197,17 +202,17 @@ class ValidateComplaintForm(ValidateFeedbackForm):
         if correcting:
             pass  # the message corrects the target or the phone; it does not answer the question asked
         elif requested == "complaint_description" or (requested is None and _substantive(text)):
-            if text:
-                slots["complaint_description"] = text
+            if text and not answers.is_affirmation(text):
+                slots["complaint_description"] = _told(tracker.get_slot("complaint_description"), text)
                 if intent == OVERLONG:  # the channel kept the first part of a long description
                     dispatcher.utter_message(text=render("description_cut", kept=len(text)))
-                if answers.when(text) and not tracker.get_slot("complaint_time"):
-                    slots["complaint_time"] = answers.when(text)
-            else:
+                if answers.time_answer(text, china_today()) and not tracker.get_slot("complaint_time"):
+                    slots["complaint_time"] = answers.time_answer(text, china_today())
+            else:  # "对" is not what happened
                 dispatcher.utter_message(text=render("describe_please"))
                 slots["complaint_description"] = None
         elif requested == "complaint_time":
-            slots["complaint_time"] = (answers.when(text) or text)[:answers.MAX_WHEN] if text else None
+            slots["complaint_time"] = self._time(dispatcher, text)
         elif requested == "complaint_anonymous":
             choice = answers.anonymity(text)
             if choice is None and intent in ("affirm", "deny"):
@@ -231,10 +236,24 @@ class ValidateComplaintForm(ValidateFeedbackForm):
                 else:
                     dispatcher.utter_message(text=render("phone_please"))
                     slots["complaint_phone"] = None
+        if requested in ("complaint_time", "complaint_anonymous", "complaint_phone") and not correcting:
+            more = answers.without_answers(text)  # "昨天下午 社保窗口 让我来回跑了三趟": the time, and more of what happened
+            if _substantive(more) and tracker.get_slot("complaint_description"):
+                slots["complaint_description"] = _told(tracker.get_slot("complaint_description"), more)
         said_anonymity = answers.anonymity(text) if (correcting or "匿名" in text) else None
         if requested != "complaint_anonymous" and said_anonymity is not None:
             slots["complaint_anonymous"] = said_anonymity
         return slots
+
+    @staticmethod
+    def _time(dispatcher: CollectingDispatcher, text: str) -> Optional[str]:
+        """When it happened: a time expression with its day, "记不清", or the user's words; an affirmation
+        or a message that says no time is asked again."""
+        said = answers.time_answer(text, china_today())
+        if said is None and (not text or answers.is_affirmation(text) or _substantive(answers.without_answers(text))):
+            dispatcher.utter_message(text=render("time_please"))
+            return None
+        return (said or text)[:answers.MAX_WHEN]
 
     async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
         phone = tracker.get_slot("complaint_phone")
@@ -273,6 +292,13 @@ def _corrects_something(tracker: Tracker, text: str) -> bool:
     return (any(entity(tracker, e) for e in ("district", "unit", "person"))
             or answers.phone_answer(text)[1] or answers.anonymity(text) is not None
             or bool(parse_dimension_stars(text)))
+
+
+def _told(before: Optional[str], text: str) -> str:
+    """The description with this message's words added (nothing the user says about it is dropped)."""
+    if not before or text in before:
+        return text if not before else before
+    return f"{before}；{text}"
 
 
 def _substantive(text: str) -> bool:

@@ -130,6 +130,8 @@ class ValidateEnterpriseForm(FormValidationAction):
         text = user_text(tracker)[:MAX_TEXT]
         slots = _profile_answers(text, tracker)
         if requested == "company_name" and "company_name" not in slots:
+            if ent.looks_like_code(text):  # a credit code given for the name: say why it is not taken
+                dispatcher.utter_message(text=render("company_name_is_code" if "credit_code" in slots else "company_name_not_code"))
             slots["company_name"] = ent.company_name_in(text, whole=True)
         elif requested == "credit_code" and "credit_code" not in slots:
             dispatcher.utter_message(text=render("credit_code_invalid" if ent.credit_code_in(text) else "credit_code_format"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from typing import Optional
 
 from bot.feedback.complaints import valid_phone
@@ -13,11 +14,14 @@ _NO_PHONE = re.compile(r"不留|不用|不需要|不要|没有|不方便|不想|
 _NOT_ANONYMOUS = re.compile(r"不匿名|不用匿名|不需要匿名|不要匿名|实名|公开|可以告诉|不介意|无所谓")
 _ANONYMOUS = re.compile(r"匿名|保密|别告诉|不要告诉|不想让.*知道|隐去|隐藏")
 _YES = re.compile(r"^(?:确认|提交|确定|对|是|是的|对的|没错|没问题|可以|好|好的|行|嗯|ok)", re.IGNORECASE)
-_WHEN = re.compile(
-    r"(?:(?:今天|昨天|前天|大前天|上周[一二三四五六日天]?|这周[一二三四五六日天]?|本周[一二三四五六日天]?|"
-    r"上个?月\d{0,2}[日号]?|这个?月\d{1,2}[日号]|\d{1,2}月\d{1,2}[日号]|\d{1,2}[日号]|周[一二三四五六日天]|星期[一二三四五六日天])"
-    r"(?:上午|中午|下午|晚上|早上)?(?:\d{1,2}点(?:半|\d{1,2}分?)?(?:左右)?)?)"
-)
+_AFFIRMATION = re.compile(r"(?:确认|提交|确定|对|对的|对对|是|是的|是滴|没错|没问题|可以|好|好的|行|嗯+|ok|okay|收到|知道了)"
+                          r"[啊呀吧了的哈呢！!。.，,~～\s]*", re.IGNORECASE)
+_DAY = r"(?:今天|今早|今儿|昨天|昨儿|前天|大前天|刚才|刚刚|上周[一二三四五六日天]|上个?礼拜[一二三四五六日天]?|上星期[一二三四五六日天]|" \
+       r"这周[一二三四五六日天]|本周[一二三四五六日天]|这礼拜[一二三四五六日天]|上个?月\d{1,2}[日号]|这个?月\d{1,2}[日号]|" \
+       r"\d{1,2}月\d{1,2}[日号]?|\d{1,2}[日号]|周[一二三四五六日天]|星期[一二三四五六日天]|礼拜[一二三四五六日天]|上周|上个?礼拜|上星期)"
+_WHEN = re.compile(_DAY + r"(?:上午|中午|下午|晚上|早上|傍晚|夜里)?(?:\d{1,2}点(?:半|\d{1,2}分?)?(?:左右)?)?")
+_FORGOT = re.compile(r"记不清|不记得|忘了|记不住|不清楚|说不准")
+_WEEKDAYS = "一二三四五六日"
 _DIGITS = re.compile(r"[0-9０-９][0-9０-９\s\-—－()（）]{5,}[0-9０-９]")
 MAX_WHEN = 100
 
@@ -61,3 +65,57 @@ def when(text: str) -> Optional[str]:
     """A time phrase such as "昨天下午3点" in ``text``."""
     match = _WHEN.search(text or "")
     return match.group(0) if match else None
+
+
+def is_affirmation(text: str) -> bool:
+    """The whole message only agrees ("对", "是的", "确认", "好的"): never an answer to a question of content."""
+    return bool(_AFFIRMATION.fullmatch((text or "").strip()))
+
+
+def forgot(text: str) -> bool:
+    """The user does not remember ("记不清了")."""
+    return bool(_FORGOT.search(text or ""))
+
+
+def day_of(phrase: str, today: date) -> Optional[date]:
+    """The day a time phrase means, as of ``today``: 昨天 → the day before, 上周三 → last week's Wednesday,
+    11月20日 → the last 20 November not after today; None when the phrase gives no day ("上周")."""
+    relative = {"今天": 0, "今早": 0, "今儿": 0, "刚才": 0, "刚刚": 0, "昨天": 1, "昨儿": 1, "前天": 2, "大前天": 3}
+    for word, back in sorted(relative.items(), key=lambda kv: -len(kv[0])):
+        if phrase.startswith(word):
+            return today - timedelta(days=back)
+    week = re.match(r"(上|这|本)?(?:个)?(?:周|礼拜|星期)([一二三四五六日天])", phrase)
+    if week:
+        weekday = _WEEKDAYS.index(week.group(2).replace("天", "日"))
+        monday = today - timedelta(days=today.weekday())
+        day = monday + timedelta(days=weekday) - timedelta(weeks=1 if week.group(1) == "上" else 0)
+        return day if day <= today else day - timedelta(weeks=1)
+    month_day = re.match(r"(上个?月|这个?月)?(?:(\d{1,2})月)?(\d{1,2})[日号]?", phrase)
+    if month_day and (month_day.group(1) or month_day.group(2) or re.match(r"\d{1,2}[日号]", phrase)):
+        year, month = today.year, int(month_day.group(2)) if month_day.group(2) else today.month
+        if (month_day.group(1) or "").startswith("上"):
+            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        try:
+            day = date(year, month, int(month_day.group(3)))
+        except ValueError:
+            return None
+        return day if day <= today else (day.replace(year=year - 1) if month_day.group(2) else None)
+    return None
+
+
+def time_answer(text: str, today: date) -> Optional[str]:
+    """When it happened, as stored with a complaint: the user's phrase with the day it means
+    ("昨天下午（12月6日）"), "记不清" when they do not remember, None when the text says no time."""
+    phrase = when(text)
+    if phrase:
+        day = day_of(phrase, today)
+        return f"{phrase}（{day.month}月{day.day}日）" if day and not re.match(r"\d{1,2}月\d", phrase) else phrase
+    return "记不清" if forgot(text) else None
+
+
+def without_answers(text: str) -> str:
+    """What a message says besides a time, an anonymity choice and a phone number (what happened, if anything)."""
+    rest = _WHEN.sub(" ", text or "")
+    rest = _DIGITS.sub(" ", rest)
+    rest = re.sub(r"不匿名|不用匿名|实名|匿名|保密|不留电话|不用留电话|电话", " ", rest)
+    return re.sub(r"\s+", " ", rest).strip(" ，。,.！!")

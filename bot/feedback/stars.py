@@ -1,11 +1,15 @@
-"""Star counts as users write them: 五星, 5分, 三颗星, 两星 — only 1 to 5 count."""
+"""Star counts as users write them: 五星, 5分, 三颗星, 两星, 满分, 打4 — only 1 to 5 count, and only from a
+star expression: the numbers in "评个价", "一会就办完了" or "办了3次" are not stars."""
 from __future__ import annotations
 
 import re
 from typing import Optional
 
 _CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-_STARS = re.compile(r"([0-9０-９]+|[一二两三四五六七八九十]+)\s*(?:颗|个)?\s*(?:星|分)?")
+_NUMERAL = r"([0-9０-９]+|[一二两三四五六七八九十]+)"
+_STARS = re.compile(_NUMERAL + r"\s*(?:颗|个)?\s*(?:星|分)|满分|打\s*" + _NUMERAL + r"(?![0-9０-９次回遍个天])")
+_BARE = re.compile(r"\s*" + _NUMERAL + r"\s*(?:颗|个)?\s*(?:星|分)?[。.！!]?\s*")
+_RIGHT_AFTER = re.compile(r"[\s：:是给打]*" + _NUMERAL + r"(?![\u4e00-\u9fff])")  # "态度5 业务4"
 
 
 def _number(token: str) -> Optional[int]:
@@ -19,13 +23,24 @@ def _number(token: str) -> Optional[int]:
     return None
 
 
-def parse_stars(text: str) -> Optional[int]:
-    """The star count 1–5 in ``text``; None when there is none or it is out of range (e.g. 十星)."""
-    match = _STARS.search(text or "")
-    if match is None:
-        return None
-    value = _number(match.group(1))
+def _value(match: "re.Match[str]") -> Optional[int]:
+    if match.group(0) == "满分":
+        return 5
+    value = _number(next(g for g in match.groups() if g))
     return value if value is not None and 1 <= value <= 5 else None
+
+
+def parse_stars(text: str) -> Optional[int]:
+    """The star count 1–5 of the first star expression in ``text``; None when there is none or it is out
+    of range (e.g. 十星)."""
+    match = _STARS.search(text or "")
+    return _value(match) if match else None
+
+
+def bare_stars(text: str) -> Optional[int]:
+    """A message that is only a number ("5", "四", "3星"): stars when stars were asked, 1–5 only."""
+    match = _BARE.fullmatch(text or "")
+    return _value(match) if match else None
 
 
 _DIMENSIONS = {
@@ -47,10 +62,10 @@ def parse_dimension_stars(text: str) -> dict[str, Optional[int]]:
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
         key = next(k for k, words in _DIMENSIONS.items() if match.group(0) in words)
         segment = text[match.end():end]
-        if _STARS.search(segment):
-            found.setdefault(key, parse_stars(segment))
-    if not found:
+        said = _STARS.search(segment) or _RIGHT_AFTER.match(segment)
+        if said:
+            found.setdefault(key, _value(said))
+    if not found and _STARS.search(text):
         value = parse_stars(text)
-        if _STARS.search(text) and any(ch in text for ch in "星分"):
-            found = {"attitude": value, "proficiency": value}
+        found = {"attitude": value, "proficiency": value}
     return found

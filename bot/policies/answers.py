@@ -151,9 +151,10 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
     context = index.by_code.get(context_code or "")
     stays = context is not None and (FOLLOW_UP.search(question) or len(question) <= FOLLOW_UP_CHARS) \
         and not _names_another(index, question, context)
+    asks_more = bool(FOLLOW_UP.search(question) or question_types(canon(question)))  # not "帮我订张机票"
     if stays:
         rewritten = follow_up_query(previous, question)  # "二级呢？": the previous question for grade two
-        asked = rewritten or carry_grade(previous, question) or question
+        asked = rewritten or (carry_grade(previous, question) if asks_more else None) or question
         if enterprise is not None and OURS.search(question) and "eligibility" in question_types(canon(question)):
             return _fit(context, enterprise, question, public_url, today)  # "我们公司能享受吗"
         specific = _specific(index, context, asked, public_url, today, earlier=previous)
@@ -176,7 +177,7 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
     if category is None and LIST_WORDS.search(question) and says_nothing_more(question):
         text = render("policy_categories", categories="、".join(POLICY_CATEGORIES), url=f"{public_url}/policies")
         return PolicyAnswer(text, question=question, menu=True)  # "有什么政策": which kind, then the list
-    if stays and (not hits or hits[0].coverage < FOUND_COVERAGE):  # "那上哪装": still the policy talked about
+    if stays and asks_more and (not hits or hits[0].coverage < FOUND_COVERAGE):  # "那上哪装": still that policy
         return _overview(context, question, public_url, today)
     if not hits or hits[0].coverage < FOUND_COVERAGE:
         return not_found(_likely_issuer(hits, question), hotline)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.policies import INDUSTRIES, SIZES, TAGS, Enterprise, EnterpriseBinding
 from bot.errors import InvalidInput
+from bot.feedback.answers import is_affirmation
 from bot.nlp.numbers import NUMERAL, to_int
 from bot.nlp.text import find_district
 
@@ -96,11 +97,18 @@ _NOT_A_NAME = re.compile(r"[我帮把想]|不知道|不清楚")
 _FILLER = re.compile(r"^(一下|我们|咱们|俺们|我|的|家|这个|那个|公司|企业|单位)+")
 
 
+def looks_like_code(text: str) -> bool:
+    """A message that is a code rather than a name: letters and digits only, 15 or more of them."""
+    return bool(re.fullmatch(r"\s*[0-9A-Za-z]{15,}\s*", text or ""))
+
+
 def company_name_in(text: str, whole: bool = False) -> Optional[str]:
     """The enterprise name in ``text`` ("我们公司叫沈阳某某有限公司" → 沈阳某某有限公司), at least 4 characters.
 
     With ``whole`` (the name was asked for), a reply without a company suffix is taken as the name.
     """
+    if looks_like_code(text) or is_affirmation(text):
+        return None  # "91210100…" or "对" is not a name
     candidates = [m.group(0) for m in _COMPANY.finditer(text)] or ([text] if whole else [])
     names = [_FILLER.sub("", _BEFORE_NAME.split(c)[-1].strip()) for c in candidates]
     names = [n for n in names if 4 <= len(n) <= 64 and not _NOT_A_NAME.search(n)]

@@ -71,7 +71,7 @@ def test_complaint_collects_confirms_and_creates_exactly_one_ticket(app_env) -> 
     f.say("铁西区社保中心", unit="铁西区社保中心")
     assert "铁西区" in f.slots["feedback_target_label"] and f.requested == "complaint_description"
     f.say("窗口工作人员让我来回跑了三趟，材料都齐了还说不行，昨天下午又去了一次", intent="complain")
-    assert f.slots["complaint_time"] == "昨天下午" and f.requested == "complaint_anonymous"
+    assert f.slots["complaint_time"].startswith("昨天下午（") and f.requested == "complaint_anonymous"
     f.say("匿名")
     reply, _ = f.say("1391234")
     assert "格式好像不对" in reply and f.requested == "complaint_phone"
@@ -86,7 +86,7 @@ def test_complaint_collects_confirms_and_creates_exactly_one_ticket(app_env) -> 
     again, _ = f.say("确认提交", intent="affirm")
     (ticket,) = tickets(f.sender)
     assert ticket.ticket_id in reply and ticket.ticket_id in again and ticket.anonymous
-    assert ticket.contact_phone == "13912345678" and ticket.happened == "昨天下午"
+    assert ticket.contact_phone == "13912345678" and ticket.happened.startswith("昨天下午（")
 
 
 def test_a_complaint_that_says_what_happened_skips_the_question(app_env) -> None:
@@ -149,3 +149,52 @@ def test_check_complaint_shows_only_the_users_own_tickets(app_env) -> None:
     other = check("someone-else", "查一下", ticket_id=ticket.ticket_id)
     assert "没有找到您名下的工单" in other and "税务局" not in other
     assert "还没有提交过投诉" in check("someone-else", "我的投诉")
+
+
+def test_a_yes_is_never_a_time_a_comment_or_a_description(app_env) -> None:
+    f = Form("complaint_form")
+    f.say("我要投诉铁西区社保中心", intent="complain", unit="铁西区社保中心")
+    assert f.requested == "complaint_description"
+    reply, _ = f.say("对", intent="affirm")
+    assert "说明发生了什么" in reply and f.requested == "complaint_description"
+    f.say("窗口的人说话特别冲 材料收了又退回来", intent="complain")
+    reply, _ = f.say("是的", intent="affirm")
+    assert "大概是什么时候" in reply and f.requested == "complaint_time"
+    f.say("前天上午")
+    assert f.slots["complaint_time"].startswith("前天上午（") and f.requested == "complaint_anonymous"
+
+    rating = Form("rating_form")
+    rating.say("给铁西区社保中心评价", intent="rate", unit="铁西区社保中心")
+    rating.say("都五星")
+    rating.say("确认", intent="affirm")
+    assert rating.slots["rating_comment"] == "-" and rating.requested == "feedback_confirmed"
+
+
+def test_what_happened_told_in_two_messages_is_kept_whole(app_env) -> None:
+    f = Form("complaint_form")
+    f.say("皇姑区政务服务中心窗口态度差", intent="complain", unit="皇姑区政务服务中心")
+    assert f.requested in ("complaint_description", "complaint_time")
+    if f.requested == "complaint_description":
+        f.say("态度差", intent="complain")
+    f.say("昨天下午 社保窗口 让我来回跑了三趟 材料一次都不说全")
+    assert f.slots["complaint_time"].startswith("昨天下午（")
+    assert "来回跑了三趟" in f.slots["complaint_description"] and "态度差" in f.slots["complaint_description"]
+    f.say("不匿名")
+    f.say("不留", intent="deny")
+    f.say("确认", intent="affirm")
+    (ticket,) = tickets(f.sender)
+    assert "态度差" in ticket.description and "材料一次都不说全" in ticket.description
+
+
+def test_stars_come_only_from_star_words_and_a_bare_digit_when_asked(app_env) -> None:
+    f = Form("rating_form")
+    f.say("给铁西区社保中心评个价", intent="rate", unit="铁西区社保中心")
+    assert f.requested == "attitude_stars" and f.slots.get("attitude_stars") is None  # 个 is no star
+    reply, _ = f.say("小姑娘挺热情 一会就办完了")
+    assert f.requested == "attitude_stars" and "1 到 5 星" in reply  # 一会 is no star
+    f.say("5")
+    assert f.slots["attitude_stars"] == 5.0 and f.requested == "proficiency_stars"
+    reply, _ = f.say("10")
+    assert f.requested == "proficiency_stars" and "1 到 5 星" in reply
+    f.say("满分")
+    assert f.slots["proficiency_stars"] == 5.0

@@ -111,3 +111,17 @@ def test_before_registration_recommendations_follow_what_the_message_says(app_en
     assert "按您说的情况（住宿和餐饮业、小型企业、浑南区）" in described and "/policies/" in described
     assert "企业注册" in described
     assert "需要先完成企业实名注册" in recommend("给我推荐点政策")
+
+
+def test_a_code_or_a_yes_is_never_taken_for_the_company_name(app_env) -> None:
+    f, code = Form("enterprise_form"), new_code()
+    f.say("企业注册", intent="register_enterprise")
+    assert f.requested == "company_name"
+    reply, _ = f.say(code)
+    assert "统一社会信用代码" in reply and f.slots["credit_code"] == code and f.requested == "company_name"
+    reply, _ = f.say("91210102ABCDEFGH")  # too short to be a code, and no name either
+    assert "不是企业名称" in reply and f.requested == "company_name"
+    f.say("对", intent="affirm")
+    assert f.requested == "company_name"
+    f.say("沈阳示例机械有限公司")
+    assert f.slots["company_name"] == "沈阳示例机械有限公司"

@@ -25,6 +25,13 @@ def test_star_parsing(text: str, stars: "int | None") -> None:
     assert parse_stars(text) == stars
 
 
+@pytest.mark.parametrize("text,stars", [("5", 5), ("四", 4), ("3星", 3), ("10", None), ("我5", None), ("0", None)])
+def test_a_bare_number_is_stars_only_from_one_to_five(text: str, stars: "int | None") -> None:
+    from bot.feedback.stars import bare_stars
+
+    assert bare_stars(text) == stars
+
+
 def test_a_second_rating_the_same_day_replaces_the_first(session: Session) -> None:
     unit = session.scalars(select(Unit).order_by(Unit.id)).first()
     morning = datetime(2026, 11, 25, 1, 0, tzinfo=timezone.utc)
@@ -106,7 +113,8 @@ def test_working_day_deadlines() -> None:
     ("四星", {"attitude": 4, "proficiency": 4}),
     ("态度十星", {"attitude": None}),
     ("很好", {}),
-    ("办了3次", {}),
+    ("办了3次", {}), ("给和平区政务服务中心的某某评个价", {}), ("小姑娘挺热情 一会就办完了", {}),
+    ("态度5 业务4", {"attitude": 5, "proficiency": 4}), ("满分", {"attitude": 5, "proficiency": 5}), ("打了3次电话", {}),
 ])
 def test_stars_per_dimension(text: str, expected: dict) -> None:
     from bot.feedback.stars import parse_dimension_stars

@@ -42,3 +42,28 @@ def test_short_answers() -> None:
     assert answers.when("窗口的人昨天下午3点就下班了") == "昨天下午3点"
     assert answers.when("11月20日上午去的") == "11月20日上午" and answers.when("一直这样") is None
     assert answers.says_yes("确认提交") and not answers.says_yes("不对")
+
+
+def test_time_expressions_are_read_as_days() -> None:
+    from datetime import date
+
+    monday = date(2026, 12, 7)
+    assert answers.time_answer("昨天下午去的", monday) == "昨天下午（12月6日）"
+    assert answers.time_answer("上周三", monday) == "上周三（12月2日）"
+    assert answers.time_answer("前天", monday) == "前天（12月5日）"
+    assert answers.time_answer("刚才", monday) == "刚才（12月7日）"
+    assert answers.time_answer("上个月3号", monday) == "上个月3号（11月3日）"
+    assert answers.time_answer("11月20日上午", monday) == "11月20日上午"
+    assert answers.time_answer("记不清了", monday) == "记不清"
+    assert answers.time_answer("对", monday) is None and answers.time_answer("一直这样", monday) is None
+    assert answers.day_of("1月5日", monday) == date(2026, 1, 5) and answers.day_of("12月25日", monday) == date(2025, 12, 25)
+
+
+def test_an_affirmation_is_only_an_affirmation() -> None:
+    assert all(answers.is_affirmation(t) for t in ("对", "是的", "确认", "好的！", "嗯嗯", "OK"))
+    assert not any(answers.is_affirmation(t) for t in ("对，就是他", "不对", "确认一下电话改成139", ""))
+
+
+def test_what_a_message_says_besides_its_answers() -> None:
+    assert answers.without_answers("昨天下午 社保窗口 让我来回跑了三趟") == "社保窗口 让我来回跑了三趟"
+    assert answers.without_answers("匿名 电话13912345678") == ""
