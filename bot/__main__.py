@@ -77,6 +77,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_policies(args: argparse.Namespace) -> int:
+    from bot.policies.importer import export_policies, write_yaml
+
+    with session_scope(runtime.sessions()) as session:
+        policies = export_policies(session)
+    print(f"已导出 {len(policies)} 条政策：{write_yaml(Path(args.out), policies)}")
+    return 0
+
+
 def cmd_build_dict(args: argparse.Namespace) -> int:
     """Generate jieba's user dictionary, the NLU lookup tables and the catalogue's NLU examples."""
     from bot.nlp.dictionary import build_dictionary
@@ -271,6 +280,9 @@ def main(argv: "list[str] | None" = None) -> int:
     p = sub.add_parser("export-directory", help="export the directory to OUT.xlsx or a folder of CSV files")
     p.add_argument("out")
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser("export-policies", help="export every policy to OUT.yml in the import format")
+    p.add_argument("out")
+    p.set_defaults(func=cmd_export_policies)
     p = sub.add_parser("build-dict", help="generate jieba's user dictionary, the NLU lookup tables and catalogue examples")
     p.add_argument("--lookups", default="data/nlu/generated/lookups.yml")
     p.set_defaults(func=cmd_build_dict)

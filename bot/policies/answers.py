@@ -24,9 +24,9 @@ from bot.replies import render
 CLOSE_FAQ = 0.7  # share above which a frequent question of the kind asked answers before the fields
 FAQ_COVERAGE = 0.4  # idf-weighted share of the question's known bigrams a FAQ pair must contain to be the answer
 PASSAGE_COVERAGE = 0.6  # share a sentence of the text must contain to be quoted as the answer
-FOUND_COVERAGE = 0.3
+FOUND_COVERAGE = 0.3  # share of the question's bigrams a policy must contain to be about it
 SURE_COVERAGE = 0.6  # share of the question a policy must hold to answer a question taken for a contact one
-ONE_POLICY_COVERAGE = 0.35  # a "有啥奖励" question whose best policy holds this share is about that policy  # share of the question's bigrams a policy must contain to be about it
+ONE_POLICY_COVERAGE = 0.35  # a "有啥奖励" question whose best policy holds this share is about that policy
 APPLY_WORDS = re.compile(r"怎么申请|如何申请|咋申请|怎么办理|如何办理|咋办|去哪|在哪|流程|步骤|手续|材料")
 FOLLOW_UP_CHARS = 12  # a question this short after a policy's answer is about that policy unless it names another
 FOLLOW_UP = re.compile(r"^(那|那么|那个|还有|另外|再问一下)|呢[？?。！!]*$")

@@ -9,7 +9,7 @@ from typing import Any, Iterable, Optional
 
 import yaml
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot.db.base import utcnow
 from bot.db.directory import DISTRICTS, Unit
@@ -303,3 +303,25 @@ def sample_files() -> list[Path]:
 def load_sample(session: Session) -> ImportReport:
     """Import the bundled sample policies (idempotent)."""
     return import_files(session, sample_files())
+
+
+# ---- exporting -------------------------------------------------------------------------------------
+
+def export_policies(session: Session) -> list[dict[str, Any]]:
+    """Every policy in the import format (docs/policy-format.md): what is exported imports back unchanged."""
+    rows = session.scalars(select(Policy).options(selectinload(Policy.faqs), selectinload(Policy.issuer))
+                           .order_by(Policy.code))
+    return [{
+        "code": p.code, "title": p.title, "short_title": p.short_title, "doc_number": p.doc_number,
+        "category": p.category, "issuer": p.issuer.code, "issued_on": p.issued_on, "effective_on": p.effective_on,
+        "expires_on": p.expires_on, "answer_phone": p.answer_phone, "source_url": p.source_url,
+        "keywords": list(p.keywords or []), "eligibility": dict(p.eligibility or {}),
+        "highlights": list(p.highlights or []), "steps": list(p.steps or []), "facts": dict(p.facts or {}),
+        "text": p.full_text, "interpretation": p.interpretation,
+        "faq": [{"q": f.question, "a": f.answer} for f in p.faqs],
+    } for p in rows]
+
+
+def write_yaml(path: Path, policies: list[dict[str, Any]]) -> Path:
+    path.write_text(yaml.safe_dump(policies, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
+    return path

@@ -97,7 +97,6 @@ class PolicyIndex:
         self.vocab: list[set[str]] = []
         self.mentions: list[set[str]] = []  # every bigram a policy's text, interpretation and FAQ hold
         self.names: list[tuple[str, ...]] = []  # short title and keywords, normalised
-        self.subjects: list[set[str]] = []  # bigrams of what a policy is about: names, questions, items, beneficiaries
         for i, p in enumerate(self.policies):
             names = " ".join((p.short_title, *p.keywords))
             for faq in p.faqs:
@@ -110,8 +109,6 @@ class PolicyIndex:
             self.mentions.append(self.vocab[-1] | set(bigrams(canon(p.text))))
             self.names.append(tuple(n for n in {normalise(x) for x in (p.short_title, *p.keywords)}
                                     if len(n) > 1 and n not in DISTRICT_FORMS))  # "新民" names no policy
-            self.subjects.append(set(bigrams(canon(" ".join((
-                p.title, names, *(f.question for f in p.faqs), *(a.item for a in p.facts.amounts), p.facts.eligible))))))
         self.known_bigrams: set[str] = set().union(*self.mentions) if self.mentions else set()
         self.faq_bm25 = BM25(faq_docs)
         self.faq_bigrams: dict[str, list[tuple[FaqEntry, set[str], set[str]]]] = {
@@ -212,17 +209,6 @@ class PolicyIndex:
                 ranked = (fit, faq, share)
         return (ranked[1], ranked[2]) if ranked[1] is not None else best
 
-
-    def subject_share(self, query: str, policy: PolicyEntry) -> float:
-        """The idf-weighted share of the query's known words that say what the policy is about (its names,
-        frequent questions, figures' items and beneficiaries), not merely words its text mentions: low
-        when "小微企业有啥补贴" meets a hazardous-waste rule that mentions 小微企业."""
-        wanted = [b for b in self.informative(query) if b in self.idf]
-        total = sum(self.idf[b] for b in wanted)
-        if not total:
-            return 0.0
-        about = self.subjects[self.by_code_index[policy.code]]
-        return sum(self.idf[b] for b in wanted if b in about) / total
 
     def unmentioned_topic(self, query: str, policy: PolicyEntry) -> Optional[str]:
         """A subject the query names that the policy never mentions, not even in part (no two characters of

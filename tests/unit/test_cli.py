@@ -45,6 +45,10 @@ def test_init_export_and_reimport(empty_app: Path, capsys) -> None:
     assert main(["build-dict", "--lookups", str(empty_app / "lookups.yml")]) == 0
     assert (empty_app / "jieba" / "userdict.txt").stat().st_size > 0
     assert "- 沈阳市市场监督管理局" in (empty_app / "lookups.yml").read_text(encoding="utf-8")
+    assert main(["export-policies", str(empty_app / "policies.yml")]) == 0
+    assert main(["import-policies", str(empty_app / "policies.yml")]) == 0
+    assert "政策新增 0 条" in capsys.readouterr().out
+    assert main(["eval-policies"]) == 0 and "回答正确" in capsys.readouterr().out
 
 
 def test_menu_fits_wechat_limits() -> None:

@@ -155,3 +155,15 @@ def test_a_running_index_sees_an_import(tmp_path: Path, monkeypatch: pytest.Monk
     finally:
         runtime.reset()
         engine.dispose()
+
+
+def test_an_export_imports_back_unchanged(session: Session, tmp_path: Path) -> None:
+    from bot.policies.importer import export_policies, write_yaml
+
+    exported = export_policies(session)
+    assert len(exported) == session.scalar(select(func.count(Policy.id)))
+    seed = next(p for p in exported if p["code"] == "RS-2019-GSDY")
+    assert seed["facts"]["amounts"][2]["value"] == "每月2205元" and seed["issuer"] == "C-DEPT-HRSS"
+    again = check(session, read_files([write_yaml(tmp_path / "all.yml", exported)]))
+    assert [c["code"] for c in again] == [p["code"] for p in exported]
+    assert next(c for c in again if c["code"] == "RS-2019-GSDY")["facts"] == seed["facts"]
