@@ -170,7 +170,7 @@ ORDER = ("payer", "time", "materials", "place", "steps", "eligibility", "amount"
 def _answer(facts: Facts, kind: str, question: str, effective_on: date, expires_on: Optional[date],
             steps: tuple[str, ...]) -> str:
     if kind == "amount":
-        return _amounts(amounts_asked(facts, question), effective_on)
+        return _amounts(amounts_asked(facts, question))
     if kind == "time":
         return _time(facts, question, effective_on, expires_on)
     if kind == "payer":
@@ -188,7 +188,7 @@ def _answer(facts: Facts, kind: str, question: str, effective_on: date, expires_
     return ""
 
 
-def _amounts(amounts: list[Amount], effective_on: date) -> str:
+def _amounts(amounts: list[Amount]) -> str:
     if not amounts:
         return ""
     starts = {a.applies_from for a in amounts}
@@ -200,7 +200,7 @@ def _amounts(amounts: list[Amount], effective_on: date) -> str:
 
 def _time(facts: Facts, question: str, effective_on: date, expires_on: Optional[date]) -> str:
     if _DURATION.search(question):  # "几天能到账", "补多长时间": a figure, not a date
-        return _amounts(amounts_asked(facts, question, durations_only=True), effective_on)
+        return _amounts(amounts_asked(facts, question, durations_only=True))
     if _PAID.search(question):
         return facts.payment and f"发放时间：{facts.payment}"
     deadline = facts.deadline and f"申请期限：{facts.deadline}"
