@@ -98,6 +98,8 @@ class ValidateFeedbackForm(FormValidationAction, ABC):
             if picked:
                 key = choices[labels.index(picked)].split("|", 1)[0]
                 return self._chosen(key, picked)
+        if correcting:
+            text = answers.without_denied(text)  # "不是铁西 是于洪区税务局": 于洪区税务局
         if requested == "feedback_target" or correcting:
             if district and query and not entity(tracker, "unit") and not entity(tracker, "person"):
                 text = f"{query} {text}"  # "沈河区的" after "市场监管局": the same kind of unit there
@@ -212,7 +214,8 @@ class ValidateComplaintForm(ValidateFeedbackForm):
                 dispatcher.utter_message(text=render("describe_please"))
                 slots["complaint_description"] = None
         elif requested == "complaint_time":
-            slots["complaint_time"] = self._time(dispatcher, text)
+            names = any(entity(tracker, e) for e in ("unit", "person"))  # "于洪区税务局" is no time
+            slots["complaint_time"] = self._time(dispatcher, text, names)
         elif requested == "complaint_anonymous":
             choice = answers.anonymity(text)
             if choice is None and intent in ("affirm", "deny"):
@@ -246,11 +249,12 @@ class ValidateComplaintForm(ValidateFeedbackForm):
         return slots
 
     @staticmethod
-    def _time(dispatcher: CollectingDispatcher, text: str) -> Optional[str]:
-        """When it happened: a time expression with its day, "记不清", or the user's words; an affirmation
-        or a message that says no time is asked again."""
+    def _time(dispatcher: CollectingDispatcher, text: str, names_someone: bool = False) -> Optional[str]:
+        """When it happened: a time expression with its day, "记不清", or the user's words; an affirmation,
+        a unit's or a person's name, or a message that says no time is asked again."""
         said = answers.time_answer(text, china_today())
-        if said is None and (not text or answers.is_affirmation(text) or _substantive(answers.without_answers(text))):
+        if said is None and (not text or names_someone or answers.is_affirmation(text)
+                             or _substantive(answers.without_answers(text))):
             dispatcher.utter_message(text=render("time_please"))
             return None
         return (said or text)[:answers.MAX_WHEN]

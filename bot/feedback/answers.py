@@ -8,7 +8,8 @@ from typing import Optional
 from bot.feedback.complaints import valid_phone
 
 # A message that corrects something said before: "不对，是沈河区的", "电话改成……".
-_CORRECTION = re.compile(r"^(?:不对|不是|错了|说错了|搞错了|写错了|更正|修改|改一下|改成|改为|应该是|其实是)|改成|改为")
+_CORRECTION = re.compile(r"^(?:等会儿?|等等|哎呀?|那个)?[，,\s]*(?:我)?(?:不对|不是|错了|说错了|搞错了|写错了|更正|修改|改一下|改成|改为|应该是|其实是)"
+                         r"|改成|改为|说错了|搞错了|写错了|不是.{1,12}[，,\s]*是")
 _NONE = re.compile(r"^(?:没有|没了|无|不用|不需要|不要|不必|不留|算了吧|跳过|没啥|没什么|没有了|不用了|就这些|不说了)")
 _NO_PHONE = re.compile(r"不留|不用|不需要|不要|没有|不方便|不想|微信联系|就这个微信|跳过")
 _NOT_ANONYMOUS = re.compile(r"不匿名|不用匿名|不需要匿名|不要匿名|实名|公开|可以告诉|不介意|无所谓")
@@ -24,6 +25,14 @@ _FORGOT = re.compile(r"记不清|不记得|忘了|记不住|不清楚|说不准"
 _WEEKDAYS = "一二三四五六日"
 _DIGITS = re.compile(r"[0-9０-９][0-9０-９\s\-—－()（）]{5,}[0-9０-９]")
 MAX_WHEN = 100
+
+
+_DENIED = re.compile(r"不是[^，,。\s是]{1,12}")
+
+
+def without_denied(text: str) -> str:
+    """A correction without what it takes back: "不是铁西 是于洪区税务局" → "是于洪区税务局"."""
+    return _DENIED.sub(" ", text or "")
 
 
 def is_correction(text: str) -> bool:

@@ -198,3 +198,15 @@ def test_stars_come_only_from_star_words_and_a_bare_digit_when_asked(app_env) ->
     assert f.requested == "proficiency_stars" and "1 到 5 星" in reply
     f.say("满分")
     assert f.slots["proficiency_stars"] == 5.0
+
+
+def test_a_correction_said_at_another_question_changes_the_target_and_asks_again(app_env) -> None:
+    f = Form("complaint_form")
+    f.say("我要投诉铁西区税务局", intent="complain", unit="铁西区税务局")
+    f.say("办税务登记来回跑了五趟，每次都说缺材料", intent="complain")
+    assert f.requested == "complaint_time"
+    reply, _ = f.say("等会儿 我说错了 不是铁西 是于洪区税务局", intent="inform", unit="于洪区税务局", district="于洪区")
+    assert "于洪区" in f.slots["feedback_target_label"] and f.slots.get("complaint_time") is None
+    assert f.requested == "complaint_time" and "五趟" in f.slots["complaint_description"]
+    reply, _ = f.say("于洪区税务局", unit="于洪区税务局")
+    assert f.requested == "complaint_time" and "大概是什么时候" in reply  # a unit's name is no time

@@ -67,3 +67,9 @@ def test_an_affirmation_is_only_an_affirmation() -> None:
 def test_what_a_message_says_besides_its_answers() -> None:
     assert answers.without_answers("昨天下午 社保窗口 让我来回跑了三趟") == "社保窗口 让我来回跑了三趟"
     assert answers.without_answers("匿名 电话13912345678") == ""
+
+
+def test_a_correction_anywhere_and_what_it_takes_back() -> None:
+    assert answers.is_correction("等会儿 我说错了 不是铁西 是于洪区税务局")
+    assert answers.without_denied("不是铁西 是于洪区税务局").strip() == "是于洪区税务局"
+    assert not answers.is_correction("昨天下午") and not answers.is_correction("是的")
