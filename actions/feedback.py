@@ -208,8 +208,9 @@ class ValidateComplaintForm(ValidateFeedbackForm):
                 slots["complaint_description"] = _told(tracker.get_slot("complaint_description"), text)
                 if intent == OVERLONG:  # the channel kept the first part of a long description
                     dispatcher.utter_message(text=render("description_cut", kept=len(text)))
-                if answers.time_answer(text, china_today()) and not tracker.get_slot("complaint_time"):
-                    slots["complaint_time"] = answers.time_answer(text, china_today())
+                said = answers.time_answer(text, china_today())
+                if said and not tracker.get_slot("complaint_time"):
+                    slots["complaint_time"] = said
             else:  # "对" is not what happened
                 dispatcher.utter_message(text=render("describe_please"))
                 slots["complaint_description"] = None
