@@ -14,6 +14,7 @@ from bot import runtime
 from bot.directory import cards
 from bot.directory.answers import ContactAnswer, same_kind_in, says_only_district
 from bot.directory.search import UnitHit
+from bot.feedback.stars import parse_dimension_stars, without_stars
 from bot.nlp.text import canonical_district, find_district
 from bot.replies import render
 from bot.routing import asks_for_contact, asks_how, asks_rule, names_policy
@@ -53,6 +54,9 @@ class ActionFindContact(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         pending = tracker.get_slot("pending_query")
         remembered = tracker.get_slot("district")
+        if not pending and parse_dimension_stars(text) and len(without_stars(text)) <= 2:
+            dispatcher.utter_message(text=render("stars_without_target"))  # "五星" after a form ended: rate what?
+            return []
         index = await in_thread(runtime.directory_index)
         only_district = await in_thread(lambda: says_only_district(index, text))
         said_district = only_district or canonical_district(entity(tracker, "district")) or find_district(text)

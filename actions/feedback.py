@@ -17,28 +17,43 @@ from bot import runtime
 from bot.errors import InvalidInput, NotFound
 from bot.feedback import answers, complaints, handling, ratings
 from bot.feedback.render import complaint_summary, rating_summary, ticket_detail, ticket_line
-from bot.feedback.stars import bare_stars, parse_dimension_stars
-from bot.feedback.targets import Resolution, Target, parse_key, resolve_target, unit_and_cadre, unit_name
+from bot.feedback.stars import bare_stars, parse_dimension_stars, without_stars
+from bot.feedback.targets import Resolution, parse_key, resolve_target, unit_and_cadre, unit_name
 from bot.db.directory import DISTRICTS
+from bot.nlp.text import find_district
 from bot.replies import render
-from bot.routing import OVERLONG
+from bot.routing import OVERLONG, asks_aside
 from bot.workdays import china_today
 
-NONE = "-"  # "nothing to add" for an optional answer (comment, phone)
+NONE = "-"  # "no phone", said at the summary
 TARGET_SLOTS = ["feedback_target", "feedback_target_label", "target_choices", "target_query"]
 RATING_SLOTS = ["attitude_stars", "proficiency_stars", "rating_comment"]
-COMPLAINT_SLOTS = ["complaint_description", "complaint_time", "complaint_anonymous", "complaint_phone",
-                   "complaint_evidence"]
+COMPLAINT_SLOTS = ["complaint_opening", "complaint_description", "complaint_time", "complaint_anonymous",
+                   "complaint_phone", "complaint_evidence"]
 MAX_EVIDENCE = 9
 ALL_SLOTS = TARGET_SLOTS + RATING_SLOTS + COMPLAINT_SLOTS + ["feedback_confirmed", "submission_key"]
-# Intents that leave the form to a rule (cancel, hand off, explain) instead of answering it.
-LEAVE = {"stop", "human_handoff", "goodbye", "help", "bot_challenge"}
-FREE_TEXT = {"complaint_description", "complaint_time", "rating_comment"}
+# Details the summary shows and a message changes at any step; a change shows the summary again.
+DETAILS = ("feedback_target", "attitude_stars", "proficiency_stars", "rating_comment", "complaint_description",
+           "complaint_time", "complaint_anonymous", "complaint_phone", "complaint_evidence")
+# Intents a rule answers inside a form (data/rules): stop and goodbye end it, the others are answered and
+# the form asks its pending question again. Where the form asks what happened, only stop leaves it.
+LEAVE = {"stop", "goodbye", "help", "bot_challenge"}
+FREE_TEXT = {"complaint_description"}
 _BOTH = re.compile("都|全|均|两项|各")
+_DIMENSION = re.compile("态度|熟练|业务|效率|能力|专业")
+# What an opening or a unit's name says besides what happened: asking words, kinds of units, districts.
 _OPENING_WORDS = re.compile(
     "我要|我想|想|要|投诉|举报|反映|一下|问题|怎么|在哪|哪里|能帮我|吗|的|了|工作人员|窗口|大厅|中心|局|"
+    "沈阳市?|市场监督管理|市场监管|政务服务|税务|社保|社会保险|人社|公积金|派出所|分局|办事处|街道|服务|管理|"
+    "所|处|站|队|科|公司|"
     "和平区?|沈河区?|大东区?|皇姑区?|铁西区?|苏家屯区?|浑南区?|沈北新?区?|于洪区?|辽中区?|新民市?|康平县?|法库县?|"
     "[，。！？,.!?\\s]")
+_RATING_WORDS = re.compile("我要|我想|想|帮我|给|评价|评个价|评一下|评分|打分|打个分|评|一下|都|全|的|了|吧|啊|"
+                           "服务|态度|熟练程度|熟练|业务|[，。！？,.!?\\s]")
+_ADDING = re.compile(r"^(?:补充|另外|还有|再说一下|再补充)[一下点：:，,\s]*")
+MIN_REMARK = 4
+MIN_STORY = 4  # what is left of a message that tells what happened, said at any step ("态度恶劣")
+MIN_ANSWER = 2  # what is left of the answer when what happened is asked ("态度太差了")
 DISTRICT_NAMES = re.compile("|".join(DISTRICTS))
 _TICKET = re.compile(r"TS\s?\d{12}", re.IGNORECASE)
 
@@ -47,10 +62,25 @@ def _intent(tracker: Tracker) -> Optional[str]:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
+def _names(tracker: Tracker) -> list[str]:
+    """The directory's names the message says (to read what it says besides them)."""
+    said = [str(e.get("value") or "") for e in tracker.latest_message.get("entities") or []
+            if e.get("entity") in ("unit", "person", "district", "service_item")]
+    return [n for n in said if n] + [tracker.get_slot("feedback_target_label") or ""]
+
+
+def _without(text: str, names: list[str]) -> str:
+    for name in sorted(filter(None, names), key=len, reverse=True):
+        text = text.replace(name, " ")
+    return text
+
+
 class ValidateFeedbackForm(FormValidationAction, ABC):
-    """What both forms share: the target (with choices and corrections), the confirmation."""
+    """What both forms share: the target (with choices and corrections), requests set aside, the
+    summary that any detail can change, the confirmation."""
 
     form = ""
+    long_text: frozenset[str] = frozenset()  # the questions a message cut for its length still answers
 
     def name(self) -> str:
         return f"validate_{self.form}"
@@ -58,42 +88,68 @@ class ValidateFeedbackForm(FormValidationAction, ABC):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         requested = tracker.get_slot("requested_slot")
         intent = _intent(tracker)
-        if intent in LEAVE and not (requested in FREE_TEXT and intent not in {"stop", "human_handoff"}):
-            return []  # a rule answers; the form asks again afterwards
-        if intent == OVERLONG and requested not in FREE_TEXT:  # only free text may be long; a rule answers
-            return []
         text = user_text(tracker)
+        if self._sets_aside(tracker, requested, text, intent):
+            return []  # a rule answers; the form asks its pending question again afterwards
         slots: dict[str, Any] = {}
         if not tracker.get_slot("submission_key"):
             slots["submission_key"] = uuid.uuid4().hex  # one confirmation, one ticket, whatever the retries
         correcting = (requested not in (None, "feedback_target") and answers.is_correction(text)
                       and _corrects_something(tracker, text))
+        describes = self.describes(tracker, text, requested)
         if requested in (None, "feedback_target") or correcting:
-            slots.update(await self._target(dispatcher, tracker, text, requested, correcting))
-        slots.update(await self.fill(dispatcher, tracker, text, requested, correcting))
-        if requested == "feedback_confirmed" and not correcting:
-            slots.update(await self._confirm(dispatcher, tracker, text, intent))
+            slots.update(await self._target(dispatcher, tracker, text, requested, correcting, describes))
+        slots.update(await self.fill(dispatcher, tracker, text, requested, correcting, describes))
+        if requested == "feedback_confirmed":
+            if any(k in slots for k in DETAILS) or correcting:
+                slots["feedback_confirmed"] = None  # changed: the summary again
+            else:
+                slots.update(await self._confirm(dispatcher, tracker, text, intent))
         elif correcting:
             slots.setdefault(requested, tracker.get_slot(requested))  # ask the same question again
         return [SlotSet(k, v) for k, v in slots.items()]
 
+    def _sets_aside(self, tracker: Tracker, requested: Optional[str], text: str, intent: Optional[str]) -> bool:
+        """Whether a rule answers this message instead of the form: leaving, help, or another request
+        ("我刚才那个投诉现在啥进度", "沈阳明天下雨不") that gives the form nothing."""
+        if intent == OVERLONG:  # the channel cut the message: taken where a long story is welcome, else a rule answers
+            return requested not in self.long_text
+        if requested is None:
+            return False  # the message that opened the form
+        if intent == "stop" or intent in LEAVE and requested not in FREE_TEXT:
+            return True
+        return asks_aside(intent or "", text, requested in FREE_TEXT) and not self.answers_something(tracker, text)
+
+    @staticmethod
+    def answers_something(tracker: Tracker, text: str) -> bool:
+        """The message gives the form something: a name, a choice, stars, a phone, a yes."""
+        return (any(entity(tracker, e) for e in ("unit", "person", "district"))
+                or bool(parse_dimension_stars(text)) or bare_stars(text) is not None
+                or answers.phone_answer(text)[1] or answers.anonymity(text) is not None
+                or answers.is_affirmation(text) or answers.is_correction(text))
+
+    @abstractmethod
+    def describes(self, tracker: Tracker, text: str, requested: Optional[str]) -> bool:
+        """True when the message tells what happened (or what the user thinks), not only whom."""
+
     @abstractmethod
     async def fill(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
-                   requested: Optional[str], correcting: bool) -> dict[str, Any]:
-        """The form's own slots from this message."""
+                   requested: Optional[str], correcting: bool, describes: bool) -> dict[str, Any]:
+        """The form's own slots from this message, whatever was asked."""
 
     @abstractmethod
     async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
         """Store the confirmed rating or complaint (idempotently); False when it could not be stored."""
 
     async def _target(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
-                      requested: Optional[str], correcting: bool) -> dict[str, Any]:
-        """Resolve the target from this message; a reply may pick one of the offered choices."""
+                      requested: Optional[str], correcting: bool, describes: bool) -> dict[str, Any]:
+        """Resolve the target from this message; a reply may pick one of the offered choices. A message
+        that tells what happened instead is kept (by ``fill``) and the question is asked again."""
         choices = tracker.get_slot("target_choices") or []
         query = tracker.get_slot("target_query") or _without_district(tracker.get_slot("feedback_target_label"))
-        district = entity(tracker, "district")
+        district = entity(tracker, "district") or find_district(text)
+        labels = [c.split("|", 1)[1] for c in choices]
         if requested == "feedback_target" and choices:
-            labels = [c.split("|", 1)[1] for c in choices]
             picked = chosen(text, labels) or (labels[0] if len(labels) == 1 and answers.says_yes(text) else None)
             if picked:
                 key = choices[labels.index(picked)].split("|", 1)[0]
@@ -114,9 +170,16 @@ class ValidateFeedbackForm(FormValidationAction, ABC):
                 dispatcher.utter_message(text=render("target_corrected", label=found.target.label))
             return self._chosen(found.target.key, found.target.label)
         if found.choices:
-            dispatcher.utter_message(text=self._choices_text(found.choices))
-            return {"feedback_target": None, "target_query": text,
+            dispatcher.utter_message(text=self._choices_text([t.label for t in found.choices]))
+            # What a district said next narrows: the unit's name, not the story told with it.
+            named = entity(tracker, "unit") or (_without_district(found.choices[0].label) if len(found.choices) == 1 else text)
+            return {"feedback_target": None, "target_query": named,
                     "target_choices": [f"{t.key}|{t.label}" for t in found.choices]}
+        if requested == "feedback_target" and describes:  # "他们窗口让我跑了三趟": kept; whom is asked again
+            dispatcher.utter_message(text=render("description_noted"))
+            if choices:
+                dispatcher.utter_message(text=self._choices_text(labels))
+            return {"feedback_target": None}
         if requested == "feedback_target":
             key = "target_person_unknown" if found.person else "target_not_found"
             dispatcher.utter_message(text=render(key, person=found.person or "", hotline=runtime.settings().service_hotline))
@@ -128,52 +191,62 @@ class ValidateFeedbackForm(FormValidationAction, ABC):
         return {"feedback_target": key, "feedback_target_label": label, "target_choices": None, "target_query": None}
 
     @staticmethod
-    def _choices_text(choices: list[Target]) -> str:
-        if len(choices) == 1:
-            return render("target_city_or_district", label=choices[0].label)
-        lines = "\n".join(f"{i}. {t.label}" for i, t in enumerate(choices, 1))
+    def _choices_text(labels: list[str]) -> str:
+        if len(labels) == 1:
+            return render("target_city_or_district", label=labels[0])
+        lines = "\n".join(f"{i}. {label}" for i, label in enumerate(labels, 1))
         return render("target_choices", choices=lines)
 
     async def _confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
                        intent: Optional[str]) -> dict[str, Any]:
         if intent == "affirm" or answers.says_yes(text):
             return {"feedback_confirmed": True} if await self.submit(dispatcher, tracker) else {"feedback_confirmed": None}
-        dispatcher.utter_message(text=render("what_to_change"))
+        if not dispatcher.messages:  # else the message was answered (a phone number's format)
+            dispatcher.utter_message(text=render("what_to_change"))
         return {"feedback_confirmed": None}
 
 
 class ValidateRatingForm(ValidateFeedbackForm):
     form = "rating_form"
 
+    def describes(self, tracker: Tracker, text: str, requested: Optional[str]) -> bool:
+        """A remark about the service ("小姑娘挺热情 一会就办完了"), besides stars and names."""
+        if answers.is_affirmation(text) or answers.declines(text) or answers.is_correction(text):
+            return False
+        rest = _RATING_WORDS.sub("", _without(without_stars(text), _names(tracker)))
+        return len(rest) >= MIN_REMARK
+
     async def fill(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
-                   requested: Optional[str], correcting: bool) -> dict[str, Any]:
+                   requested: Optional[str], correcting: bool, describes: bool) -> dict[str, Any]:
         slots: dict[str, Any] = {}
         stars_asked = requested in ("attitude_stars", "proficiency_stars")
-        if requested is None or stars_asked or correcting:
-            found = parse_dimension_stars(text)
-            bare = bare_stars(text) if stars_asked else None
-            if bare is not None:  # "5" when stars were asked: the stars asked for
-                found = {requested.removesuffix("_stars"): bare}
-            elif stars_asked and found and not _BOTH.search(text) and not any(w in text for w in ("态度", "熟练", "业务", "效率", "能力", "专业")):
-                found = {("attitude" if requested == "attitude_stars" else "proficiency"): found["attitude"]}
-            for dimension, stars in found.items():
-                slots[f"{dimension}_stars"] = float(stars) if stars is not None else None
-            if stars_asked and (not found or None in found.values()):
+        found = parse_dimension_stars(text)
+        bare = bare_stars(text) if stars_asked else None
+        if bare is not None:  # "5" when stars were asked: the stars asked for
+            found = {requested.removesuffix("_stars"): bare}
+        elif stars_asked and found and not _BOTH.search(text) and not _DIMENSION.search(text):
+            found = {("attitude" if requested == "attitude_stars" else "proficiency"): found["attitude"]}
+        for dimension, stars in found.items():
+            slots[f"{dimension}_stars"] = float(stars) if stars is not None else None
+        if describes:  # what the user thinks of the service, said at any step, is the comment
+            remark = without_stars(text)[:ratings.MAX_COMMENT]
+            slots["rating_comment"] = _told(tracker.get_slot("rating_comment"), remark)[:ratings.MAX_COMMENT]
+        if stars_asked and (not found or None in found.values()):
+            if describes and not found:
+                dispatcher.utter_message(text=render("remark_noted"))
+            else:
                 dispatcher.utter_message(text=render("stars_invalid"))
-                slots.setdefault(requested, None)
-        if requested == "rating_comment":
-            nothing = answers.declines(text) or answers.is_affirmation(text) or _intent(tracker) == "deny"
-            slots["rating_comment"] = NONE if nothing else text[:ratings.MAX_COMMENT]  # "确认" is no comment
+            slots.setdefault(requested, None)
         return slots
 
     async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
         unit_id, cadre_id = parse_key(tracker.get_slot("feedback_target"))
-        comment = tracker.get_slot("rating_comment")
+        comment = tracker.get_slot("rating_comment") or ""
 
         def work(session: Session) -> ratings.Averages:
             ratings.submit_rating(session, tracker.sender_id, int(tracker.get_slot("attitude_stars")),
                                   int(tracker.get_slot("proficiency_stars")), unit_id=unit_id, cadre_id=cadre_id,
-                                  comment="" if comment == NONE else comment or "")
+                                  comment=comment)
             session.flush()
             return ratings.averages(session, unit_id=unit_id, cadre_id=cadre_id)
 
@@ -189,76 +262,65 @@ class ValidateRatingForm(ValidateFeedbackForm):
 
 class ValidateComplaintForm(ValidateFeedbackForm):
     form = "complaint_form"
+    long_text = frozenset({"complaint_description", "feedback_confirmed"})
+
+    def describes(self, tracker: Tracker, text: str, requested: Optional[str]) -> bool:
+        """What happened, besides whom, when, anonymity and a phone ("办个体户执照的时候说话特别冲");
+        where the form asks for it, a few words do ("态度太差了")."""
+        if not text or answers.is_affirmation(text) or answers.declines(text):
+            return False
+        if requested == "feedback_confirmed" and (answers.says_yes(text) or _intent(tracker) in ("affirm", "deny")):
+            return False
+        left = _left(tracker, text)
+        return len(left) >= (MIN_ANSWER if requested == "complaint_description" else MIN_STORY)
 
     async def fill(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
-                   requested: Optional[str], correcting: bool) -> dict[str, Any]:
+                   requested: Optional[str], correcting: bool, describes: bool) -> dict[str, Any]:
         slots: dict[str, Any] = {}
-        intent = _intent(tracker)
         metadata = tracker.latest_message.get("metadata") or {}
         media = metadata.get("voice_media_id") or metadata.get("media_id")
         if media:  # a voice message or a picture is kept with the complaint as material
             slots["complaint_evidence"] = [*(tracker.get_slot("complaint_evidence") or []), str(media)][-MAX_EVIDENCE:]
             if not text:
                 dispatcher.utter_message(text=render("evidence_received"))
-                return {**slots, **({requested: None} if requested else {})}
-        if correcting:
-            pass  # the message corrects the target or the phone; it does not answer the question asked
-        elif requested == "complaint_description" or (requested is None and _substantive(text)):
-            if text and not answers.is_affirmation(text):
-                slots["complaint_description"] = _told(tracker.get_slot("complaint_description"), text)
-                if intent == OVERLONG:  # the channel kept the first part of a long description
-                    dispatcher.utter_message(text=render("description_cut", kept=len(text)))
-                said = answers.time_answer(text, china_today())
-                if said and not tracker.get_slot("complaint_time"):
-                    slots["complaint_time"] = said
-            else:  # "对" is not what happened
-                dispatcher.utter_message(text=render("describe_please"))
-                slots["complaint_description"] = None
-        elif requested == "complaint_time":
-            names = any(entity(tracker, e) for e in ("unit", "person"))  # "于洪区税务局" is no time
-            slots["complaint_time"] = self._time(dispatcher, text, names)
-        elif requested == "complaint_anonymous":
-            choice = answers.anonymity(text)
-            if choice is None and intent in ("affirm", "deny"):
-                choice = intent == "affirm"
-            if choice is None:
-                dispatcher.utter_message(text=render("anonymous_please"))
-            slots["complaint_anonymous"] = choice
-        if requested is None:  # a complaint said all at once: take the phone number too
-            if answers.phone_answer(text)[0]:
-                slots["complaint_phone"] = answers.phone_answer(text)[0]
-        elif requested == "complaint_phone" or correcting:
-            phone, has_digits = answers.phone_answer(text)
-            if phone:
-                slots["complaint_phone"] = phone
-            elif has_digits:
-                dispatcher.utter_message(text=render("phone_invalid"))
-                slots["complaint_phone"] = None
-            elif requested == "complaint_phone":
-                if answers.declines_phone(text) or intent == "deny":
-                    slots["complaint_phone"] = NONE
-                else:
-                    dispatcher.utter_message(text=render("phone_please"))
-                    slots["complaint_phone"] = None
-        if requested in ("complaint_time", "complaint_anonymous", "complaint_phone") and not correcting:
-            more = answers.without_answers(text)  # "昨天下午 社保窗口 让我来回跑了三趟": the time, and more of what happened
-            if _substantive(more) and tracker.get_slot("complaint_description"):
-                slots["complaint_description"] = _told(tracker.get_slot("complaint_description"), more)
-        said_anonymity = answers.anonymity(text) if (correcting or "匿名" in text) else None
-        if requested != "complaint_anonymous" and said_anonymity is not None:
-            slots["complaint_anonymous"] = said_anonymity
+                return {**slots, **({requested: None} if requested == "complaint_description" else {})}
+        told = tracker.get_slot("complaint_description") or tracker.get_slot("complaint_opening")
+        if requested == "complaint_description" and not correcting and not describes:
+            dispatcher.utter_message(text=render("describe_please"))  # "对" is not what happened
+            slots["complaint_description"] = None
+        elif describes and not correcting:  # every message about what happened is kept, whatever was asked
+            slots["complaint_description"] = _told(told, text)
+            if _intent(tracker) == OVERLONG:  # the channel cut a long description; it kept the first part
+                dispatcher.utter_message(text=render("description_cut", kept=len(text)))
+        elif requested in (None, "feedback_target") and len(_left(tracker, text)) >= MIN_ANSWER:
+            slots["complaint_opening"] = _told(told, text)  # "…窗口态度差": kept; what happened is still asked
+        slots.update(self._details(dispatcher, tracker, text, requested, describes))
         return slots
 
     @staticmethod
-    def _time(dispatcher: CollectingDispatcher, text: str, names_someone: bool = False) -> Optional[str]:
-        """When it happened: a time expression with its day, "记不清", or the user's words; an affirmation,
-        a unit's or a person's name, or a message that says no time is asked again."""
-        said = answers.time_answer(text, china_today())
-        if said is None and (not text or names_someone or answers.is_affirmation(text)
-                             or _substantive(answers.without_answers(text))):
-            dispatcher.utter_message(text=render("time_please"))
-            return None
-        return (said or text)[:answers.MAX_WHEN]
+    def _details(dispatcher: CollectingDispatcher, tracker: Tracker, text: str, requested: Optional[str],
+                 describes: bool) -> dict[str, Any]:
+        """When, anonymity and a phone, taken from any message; the summary shows and changes them."""
+        slots: dict[str, Any] = {}
+        at_summary = requested == "feedback_confirmed"
+        about_time = "时间" in text or not describes  # "时间是上周三", "上周三": a change; a story's 昨天 sets it once
+        said = answers.time_answer(text, china_today()) if (at_summary and about_time) else None
+        if said is None and answers.when(text):
+            said = answers.time_answer(text, china_today())
+        if said and (not tracker.get_slot("complaint_time") or at_summary and about_time):
+            slots["complaint_time"] = said[:answers.MAX_WHEN]
+        choice = answers.anonymity(text)
+        if choice is not None and (re.search("匿名|实名|保密", text) or at_summary and not describes):
+            slots["complaint_anonymous"] = choice
+        phone, has_digits = answers.phone_answer(text)
+        asks_phone = re.search("电话|手机|号码|联系", text)
+        if phone:
+            slots["complaint_phone"] = phone
+        elif has_digits and (at_summary or asks_phone):
+            dispatcher.utter_message(text=render("phone_invalid"))
+        elif asks_phone and answers.declines_phone(text) and not describes:
+            slots["complaint_phone"] = NONE
+        return slots
 
     async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
         phone = tracker.get_slot("complaint_phone")
@@ -296,7 +358,7 @@ def _corrects_something(tracker: Tracker, text: str) -> bool:
     """A correction names a new target, stars, phone or anonymity choice ("不对，是沈河区的")."""
     return (any(entity(tracker, e) for e in ("district", "unit", "person"))
             or answers.phone_answer(text)[1] or answers.anonymity(text) is not None
-            or bool(parse_dimension_stars(text)))
+            or bool(parse_dimension_stars(text)) or bool(answers.when(text)))
 
 
 def _told(before: Optional[str], text: str) -> str:
@@ -306,10 +368,10 @@ def _told(before: Optional[str], text: str) -> str:
     return f"{before}；{text}"
 
 
-def _substantive(text: str) -> bool:
-    """True when the message that opens a complaint already says what happened, not only whom."""
-    rest = _OPENING_WORDS.sub("", text or "")
-    return len(rest) >= 6
+def _left(tracker: Tracker, text: str) -> str:
+    """What a complaint's message says besides whom, when, anonymity, a phone and asking words."""
+    rest = answers.without_answers(_without(answers.without_denied(text), _names(tracker)))
+    return _OPENING_WORDS.sub("", _ADDING.sub("", rest))
 
 
 class ActionAskFeedbackTarget(Action):
@@ -339,9 +401,8 @@ class ActionAskFeedbackConfirmed(Action):
                                         slot("complaint_time") or "", bool(slot("complaint_anonymous")),
                                         "" if phone in (None, NONE) else phone, len(slot("complaint_evidence") or []))
         else:
-            comment = slot("rating_comment")
             summary = rating_summary(slot("feedback_target_label"), int(slot("attitude_stars") or 0),
-                                     int(slot("proficiency_stars") or 0), "" if comment in (None, NONE) else comment)
+                                     int(slot("proficiency_stars") or 0), slot("rating_comment") or "")
         dispatcher.utter_message(text=summary)
         return []
 

@@ -21,11 +21,11 @@ from bot.policies.recommend import Recommendation, recommend
 from bot.policies.eligibility import reason_text
 from bot.policies.subscriptions import subscribe, unsubscribe
 from bot.replies import render
-from bot.routing import asks_about_policy, asks_for_contact, names_policy
+from bot.routing import asks_about_policy, asks_aside, asks_for_contact, names_policy
 from bot.workdays import china_today
 
 MAX_TEXT = 300
-LEAVE = {"stop", "human_handoff", "goodbye", "help", "bot_challenge"}
+LEAVE = {"stop", "goodbye", "help", "bot_challenge"}  # rules end the form or answer and go on
 ENTERPRISE_SLOTS = ["company_name", "credit_code", "enterprise_industry", "enterprise_size", "enterprise_district",
                     "enterprise_founded", "enterprise_tags", "enterprise_contact", "enterprise_confirmed"]
 UNKNOWN_YEAR = 0  # "不清楚" when asked the founding year
@@ -125,10 +125,11 @@ class ValidateEnterpriseForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         requested = tracker.get_slot("requested_slot")
-        if _intent(tracker) in LEAVE:
-            return []
+        intent = _intent(tracker)
         text = user_text(tracker)[:MAX_TEXT]
         slots = _profile_answers(text, tracker)
+        if intent in LEAVE or asks_aside(intent or "", text, False) and not slots and not says_yes(text):
+            return []  # a rule answers ("取消", "我的投诉怎么样了"); the form asks its question again afterwards
         if requested == "company_name" and "company_name" not in slots:
             if ent.looks_like_code(text):  # a credit code given for the name: say why it is not taken
                 dispatcher.utter_message(text=render("company_name_is_code" if "credit_code" in slots else "company_name_not_code"))

@@ -56,7 +56,8 @@ _SERVED_BY = re.compile(r"窗口|工作人员|办事员|民警|警察|干部|柜
 _COMPLAINING = re.compile(r"投诉|举报|告他|告她|反映")
 # Conduct that is a complaint by itself, without the word 投诉 ("工作人员故意刁难我").
 _MISCONDUCT = re.compile(r"推诿|扯皮|刁难|不作为|乱作为|吃拿卡要|索要|好处费|甩脸|爱答不理|爱搭不理|不理人|骂人|骂我|"
-                         r"态度差|态度不好|态度恶劣|态度太差|故意")
+                         r"态度[^，,。\s]{0,3}(?:差|不好|恶劣|冲|横|蛮横)|说话[^，,。\s]{0,3}(?:冲|难听|横|凶|不客气)|"
+                         r"不耐烦|玩手机|吼我|凶我|训我|故意")
 # Where to take a matter (not its phone: "电话也打不通" is a complaint).
 _WHERE = re.compile(r"找谁|找哪|哪个部门|哪个单位|什么部门|谁管|归哪|哪管|哪办|哪里办|哪儿办|在哪|去哪|上哪|往哪|到哪|"
                     r"举报哪|投诉哪|向哪|跟哪|的地方|哪个地方|啥地方|什么地方")
@@ -112,7 +113,7 @@ def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" 
       and nothing of how a window served the user.
     - A policy recommendation or a status check read from a where-question that names a unit or a
       matter and no ticket.
-    - ``complain`` (made sure, whatever DIET's confidence) for a complaint or a contact question that
+    - ``complain`` (made sure, whatever DIET's confidence) for a complaint, an answer or a contact question that
       complains of how a window or cadre treated the user ("派出所户籍窗口民警给我甩脸子 投诉谁",
       "工作人员故意刁难我") and does not ask where to take a matter; ``human_handoff`` for a contact
       question that asks for a person and names nothing of the directory's ("安排人给我打电话").
@@ -138,6 +139,8 @@ def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" 
                 and not _CONDUCT.search(text):
             return "find_contact"  # "工厂冒黑烟 我要举报": a report about a third party goes to its department
         return "complain" if intent == "complain" and complains_of_treatment(text, mentions) else None
+    if intent == "inform" and complains_of_treatment(text, mentions):
+        return "complain"  # "我要投诉公积金中心 … 窗口说系统坏了 … 匿名": a complaint that says a form's answer too
     if intent == "find_contact":  # a complaint, or a wish to talk to a person, read as a contact question
         if complains_of_treatment(text, mentions):
             return "complain"
@@ -160,6 +163,26 @@ def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" 
         if intent == "human_handoff" and len(_HANDOFF_ONLY.sub("", re.sub(r"\W", "", text))) >= 2:
             return "find_contact"  # "供电公斯客服": the customer service of a unit
     return None
+
+
+# Requests that a form sets aside to answer, then asks its pending question again (data/rules/interruptions.yml).
+ASIDE_INTENTS = frozenset({"check_complaint", "find_contact", "find_nearby", "ask_policy", "recommend_policy",
+                           "out_of_scope", "human_handoff"})
+_NOT_ABOUT_IT = frozenset({"check_complaint", "out_of_scope", "human_handoff"})  # never what happened
+_QUESTION = re.compile(r"[？?]|吗|呢|么|啥|什么|怎么|咋|哪|几|多少|谁|[不没][？?。]?$|([能会可要有是])[不没]\1")
+
+
+def asks_aside(intent: str, text: str, free_text: bool) -> bool:
+    """True when a message inside a form asks for something else ("我刚才那个投诉现在啥进度",
+    "沈阳明天下雨不", "转人工", "营业执照去哪办"): a contact or policy intent only when the message asks
+    (a statement read as one is for the form: "另外他们还把我的身份证复印件弄丢了"). Where the form asks what
+    happened (``free_text``), a message that complains of anything is what happened ("窗口的人让我去哪补材料都不说")."""
+    if intent not in ASIDE_INTENTS:
+        return False
+    if free_text and (_CONDUCT.search(text) or _MISCONDUCT.search(text)
+                      or _COMPLAINING.search(text) and intent != "check_complaint"):
+        return False
+    return intent in _NOT_ABOUT_IT or bool(_QUESTION.search(text))
 
 
 def complains_of_treatment(text: str, mentions: "set[str] | frozenset[str]" = frozenset()) -> bool:

@@ -18,14 +18,20 @@ ACTION_TOKEN_HEADER = "X-SYB-Token"
 OPEN_PATHS = frozenset({"/health"})
 
 
+def rasa_arguments(settings: Settings) -> list[str]:
+    """``rasa run``'s arguments. Values go with ``=``: a token may begin with ``-``, which argparse
+    would otherwise read as an option."""
+    return ["run", f"--interface={settings.rasa_host}", f"--port={settings.rasa_port}",
+            f"--model={latest_model(settings)}", f"--endpoints={REPO_ROOT / 'endpoints.yml'}",
+            f"--credentials={REPO_ROOT / 'credentials.yml'}",
+            "--enable-api", f"--auth-token={settings.rasa_api_token}"]
+
+
 def run_rasa(settings: Settings) -> None:
     """``rasa run`` with the WeChat and REST channels and the token-protected HTTP API."""
     from rasa.__main__ import main
 
-    sys.argv = ["rasa", "run", "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
-                "--model", str(latest_model(settings)), "--endpoints", str(REPO_ROOT / "endpoints.yml"),
-                "--credentials", str(REPO_ROOT / "credentials.yml"),
-                "--enable-api", "--auth-token", settings.rasa_api_token]
+    sys.argv = ["rasa", *rasa_arguments(settings)]
     main()
 
 

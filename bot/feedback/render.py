@@ -32,7 +32,7 @@ def rating_summary(label: str, attitude: int, proficiency: int, comment: str) ->
 def complaint_summary(label: str, description: str, happened: str, anonymous: bool, phone: str,
                       evidence: int = 0) -> str:
     return render("complaint_summary", label=label, description=_short(description), happened=happened or "未说明",
-                  anonymous="是（单位看不到您的身份）" if anonymous else "否", phone=phone or "不留",
+                  anonymous="是（单位看不到您的身份）" if anonymous else "否", phone=phone or "未留（进展会通过本公众号通知您）",
                   evidence=f"\n附件材料：{evidence} 件" if evidence else "")
 
 

@@ -69,3 +69,12 @@ def parse_dimension_stars(text: str) -> dict[str, Optional[int]]:
         value = parse_stars(text)
         found = {"attitude": value, "proficiency": value}
     return found
+
+
+_SAID_STARS = re.compile("(?:" + _DIMENSION_WORD.pattern + r")?[\s：:是给打]*(?:" + _STARS.pattern + ")"
+                         "|(?:" + _DIMENSION_WORD.pattern + r")[\s：:是给打]*" + _NUMERAL + r"(?![\u4e00-\u9fff])")
+
+
+def without_stars(text: str) -> str:
+    """What a message says besides its stars: "态度五星，小姑娘挺热情" → "小姑娘挺热情"."""
+    return re.sub(r"^[\s，,。.！!、；;]+|[\s，,。.！!、；;]+$", "", _SAID_STARS.sub(" ", text or "")).strip()

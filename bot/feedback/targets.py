@@ -86,7 +86,8 @@ def resolve_target(session: Session, index: DirectoryIndex, text: str, *, person
 def _by_name(index: DirectoryIndex, query: str, named: list[UnitEntry], district: Optional[str]) -> Resolution:
     """A unit the user named; a city unit's name without a district may mean a district's namesake."""
     best = named[0]
-    local = index.search_units(query, district, limit=MAX_CHOICES)
+    said = max((n for n in map(normalise, best.names) if n in query), key=len, default=query)
+    local = index.search_units(said, district, limit=MAX_CHOICES)  # its namesakes, not the story's words
     if district:
         same = [u for u in named if u.district == district] or [h.unit for h in local if h.unit.district == district]
         return Resolution(unit_target(same[0] if same else best))

@@ -20,64 +20,12 @@ from bot.db.directory import Cadre
 from bot.db.wechat import InboundMessage, WeChatUser
 from bot.replies import render
 from bot.wechat import simulate
-from tests.integration.conftest import PREVIOUS_AES_KEY, RUNNING
-
-
-class WeChatServer:
-    """Plays WeChat's servers against the channel."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.url = f"http://127.0.0.1:{settings.rasa_port}/webhooks/wechat/webhook"
-        self.account = simulate.Account(settings.wechat_token, settings.wechat_app_id, settings.wechat_aes_key)
-
-    def post(self, query: dict[str, str], body: str) -> tuple[int, str]:
-        req = urllib.request.Request(self.url + "?" + urllib.parse.urlencode(query), body.encode(), method="POST")
-        try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
-                return resp.status, resp.read().decode()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode()
-
-    def send(self, xml: str, mode: str = "safe", account: Optional[simulate.Account] = None) -> Optional[dict[str, Any]]:
-        account = account or self.account
-        openid = xml.split("<FromUserName><![CDATA[", 1)[1].split("]]>", 1)[0]
-        query, body = simulate.request(account, openid, xml, mode)
-        status, text = self.post(query, body)
-        assert status == 200, text
-        return simulate.read_reply(account, text, query)
-
-    def say(self, openid: str, text: str, mode: str = "safe") -> str:
-        reply = self.send(simulate.text(self.account, openid, text), mode)
-        assert reply is not None and reply["MsgType"] == "text", reply
-        return str(reply["Content"])
-
-
-@pytest.fixture(scope="module")
-def wechat(servers: Settings) -> WeChatServer:
-    """The channel after one turn: a fresh server's first turns (models and indexes loading) miss the budget."""
-    server, user = WeChatServer(servers), openid()
-    server.send(simulate.text(server.account, user, "公积金提取找哪个部门"))
-    deadline = time.monotonic() + 60
-    while not [e for e in tracker_events(servers, user) if e["event"] == "bot"] and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return server
-
-
-def openid() -> str:
-    return "o" + uuid.uuid4().hex[:27]
+from tests.integration.conftest import PREVIOUS_AES_KEY, RUNNING, WeChatServer, openid, tracker_events
 
 
 def inbound_rows(sample_sessions: Any, user: str) -> list[InboundMessage]:
     with sample_sessions() as s:
         return list(s.scalars(select(InboundMessage).where(InboundMessage.openid == user)))
-
-
-def tracker_events(servers: Settings, user: str) -> list[dict[str, Any]]:
-    """The events of ``user``'s conversation, from Rasa's HTTP API."""
-    url = f"http://127.0.0.1:{servers.rasa_port}/conversations/{user}/tracker?token={servers.rasa_api_token}"
-    with urllib.request.urlopen(url) as resp:
-        return list(json.loads(resp.read())["events"])
 
 
 def user_turns(servers: Settings, user: str) -> list[dict[str, Any]]:

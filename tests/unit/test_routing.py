@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.routing import asks_about_policy, asks_for_contact, routed_intent
+from bot.routing import asks_about_policy, asks_aside, asks_for_contact, routed_intent
 
 
 @pytest.mark.parametrize("text", ["社保转移找谁办", "税务局几点下班", "公积金中心地址", "这事归哪管", "医保报销上哪办去"])
@@ -99,6 +99,9 @@ def test_a_complaint_about_how_a_window_treated_the_user_is_a_complaint() -> Non
     assert routed_intent("窗口态度差这事去哪投诉", "find_contact") is None  # asks where
     assert routed_intent("社保中心态度咋样", "find_contact", {"unit"}) is None  # no complaint said
     assert routed_intent("和平区市场监管局电话", "find_contact", {"unit"}) is None
+    assert routed_intent("我要投诉公积金中心 上周三去提取 窗口说系统坏了让我下周再来 匿名", "inform", {"unit"}) == "complain"
+    assert routed_intent("沈河区的", "inform") is None
+    assert routed_intent("浑南区市场监督管理局办执照的时候工作人员说话特别冲", "inform", {"unit"}) == "complain"
 
 
 def test_form_words_inside_the_directory_s_names_say_nothing() -> None:
@@ -172,3 +175,24 @@ def test_how_to_apply_and_what_to_bring_without_asking_for_the_office(text: str,
     from bot.routing import asks_how
 
     assert asks_how(text) is how
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("我刚才那个投诉现在啥进度", "check_complaint"), ("沈阳明天下雨不", "out_of_scope"), ("转人工", "human_handoff"),
+    ("公积金贷款最多能贷多少", "ask_policy"), ("营业执照去哪办", "find_contact"),
+])
+def test_another_request_inside_a_form_is_set_aside_even_where_what_happened_is_asked(text: str, intent: str) -> None:
+    assert asks_aside(intent, text, free_text=True) and asks_aside(intent, text, free_text=False)
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("窗口的人让我去哪补材料都不说", "find_contact"), ("工作人员态度差 问啥都说不知道", "ask_policy"),
+    ("他们让我去找街道办 街道办又让我回来", "find_contact"), ("态度太差了", "inform"),
+])
+def test_what_happened_is_not_set_aside(text: str, intent: str) -> None:
+    assert not asks_aside(intent, text, free_text=True)
+
+
+def test_a_statement_read_as_a_contact_question_is_for_the_form() -> None:
+    assert not asks_aside("find_contact", "另外他们还把我的身份证复印件弄丢了", free_text=False)
+    assert asks_aside("find_contact", "公积金提取找哪个部门", free_text=False)

@@ -13,9 +13,8 @@ from actions.policies import ENTERPRISE_SLOTS, ActionAskEnterpriseConfirmed, Val
 
 FORMS: dict[str, tuple[Any, list[str], Any]] = {  # validation action, required slots, summary action
     "rating_form": (ValidateRatingForm, ["feedback_target", "attitude_stars", "proficiency_stars",
-                                         "rating_comment", "feedback_confirmed"], ActionAskFeedbackConfirmed),
-    "complaint_form": (ValidateComplaintForm, ["feedback_target", "complaint_description", "complaint_time",
-                                               "complaint_anonymous", "complaint_phone", "feedback_confirmed"],
+                                         "feedback_confirmed"], ActionAskFeedbackConfirmed),
+    "complaint_form": (ValidateComplaintForm, ["feedback_target", "complaint_description", "feedback_confirmed"],
                        ActionAskFeedbackConfirmed),
     "enterprise_form": (ValidateEnterpriseForm, ENTERPRISE_SLOTS, ActionAskEnterpriseConfirmed),
 }

@@ -120,3 +120,12 @@ def test_stars_per_dimension(text: str, expected: dict) -> None:
     from bot.feedback.stars import parse_dimension_stars
 
     assert parse_dimension_stars(text) == expected
+
+
+@pytest.mark.parametrize("text, rest", [
+    ("态度五星，小姑娘挺热情", "小姑娘挺热情"), ("态度5 业务4 很好的服务", "很好的服务"), ("满分！", ""),
+    ("小姑娘挺热情 一会就办完了", "小姑娘挺热情 一会就办完了"), ("办得挺快的 服务5分 业务4分", "办得挺快的"),
+])
+def test_what_a_rating_says_besides_its_stars(text: str, rest: str) -> None:
+    from bot.feedback.stars import without_stars
+    assert without_stars(text) == rest

@@ -60,7 +60,7 @@ def test_time_expressions_are_read_as_days() -> None:
 
 
 def test_an_affirmation_is_only_an_affirmation() -> None:
-    assert all(answers.is_affirmation(t) for t in ("对", "是的", "确认", "好的！", "嗯嗯", "OK"))
+    assert all(answers.is_affirmation(t) for t in ("对", "是的", "确认", "好的！", "嗯嗯", "OK", "好的好的", "对对对 没问题"))
     assert not any(answers.is_affirmation(t) for t in ("对，就是他", "不对", "确认一下电话改成139", ""))
 
 
