@@ -12,13 +12,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.common import entity, in_session, user_text
+from actions.answers import contact_unit_id
 from actions.directory import chosen
 from bot import runtime
 from bot.errors import InvalidInput, NotFound
 from bot.feedback import answers, complaints, handling, ratings
 from bot.feedback.render import complaint_summary, rating_summary, ticket_detail, ticket_line
 from bot.feedback.stars import bare_stars, parse_dimension_stars, without_stars
-from bot.feedback.targets import Resolution, parse_key, resolve_target, unit_and_cadre, unit_name
+from bot.feedback.targets import Resolution, parse_key, resolve_target, unit_and_cadre, unit_name, unit_target
 from bot.db.directory import DISTRICTS
 from bot.nlp.text import find_district
 from bot.replies import render
@@ -50,6 +51,9 @@ _OPENING_WORDS = re.compile(
     "[，。！？,.!?\\s]")
 _RATING_WORDS = re.compile("我要|我想|想|帮我|给|评价|评个价|评一下|评分|打分|打个分|评|一下|都|全|的|了|吧|啊|"
                            "服务|态度|熟练程度|熟练|业务|[，。！？,.!?\\s]")
+_CORRECTING = re.compile(r"不对|错了|说错|搞错|写错|记错|记混|弄混|口误|更正|改成|改为|应该是|其实是|等会儿?|等等|哦|哎呀?|还是|是")
+_FAREWELL = re.compile(r"再见|拜拜|88|bye|回见|下次再说", re.IGNORECASE)
+SHORT_YES = 8  # a yes longer than this ("行 那先说这个 这回是…") says more than yes
 _ADDING = re.compile(r"^(?:补充|另外|还有|再说一下|再补充)[一下点：:，,\s]*")
 MIN_REMARK = 4
 MIN_STORY = 4  # what is left of a message that tells what happened, said at any step ("态度恶劣")
@@ -80,6 +84,8 @@ class ValidateFeedbackForm(FormValidationAction, ABC):
     summary that any detail can change, the confirmation."""
 
     form = ""
+    what = ""  # "投诉" or "评价", in replies
+    noted = ""  # the reply that says what a message told besides whom is kept
     long_text: frozenset[str] = frozenset()  # the questions a message cut for its length still answers
 
     def name(self) -> str:
@@ -116,6 +122,8 @@ class ValidateFeedbackForm(FormValidationAction, ABC):
             return requested not in self.long_text
         if requested is None:
             return False  # the message that opened the form
+        if intent == "goodbye" and not _FAREWELL.search(text):
+            return False  # "就这些", "就这样": the form's answer, not a farewell
         if intent == "stop" or intent in LEAVE and requested not in FREE_TEXT:
             return True
         return asks_aside(intent or "", text, requested in FREE_TEXT) and not self.answers_something(tracker, text)
@@ -123,9 +131,7 @@ class ValidateFeedbackForm(FormValidationAction, ABC):
     @staticmethod
     def answers_something(tracker: Tracker, text: str) -> bool:
         """The message gives the form something: a name, a choice, stars, a phone, a yes."""
-        return (any(entity(tracker, e) for e in ("unit", "person", "district"))
-                or bool(parse_dimension_stars(text)) or bare_stars(text) is not None
-                or answers.phone_answer(text)[1] or answers.anonymity(text) is not None
+        return (any(entity(tracker, e) for e in ("unit", "person", "district")) or _gives_detail(text)
                 or answers.is_affirmation(text) or answers.is_correction(text))
 
     @abstractmethod
@@ -154,37 +160,55 @@ class ValidateFeedbackForm(FormValidationAction, ABC):
             if picked:
                 key = choices[labels.index(picked)].split("|", 1)[0]
                 return self._chosen(key, picked)
+        names = any(entity(tracker, e) for e in ("unit", "person", "district"))
+        if requested == "feedback_target" and not names and (describes or _gives_detail(text)):
+            return self._ask_again(dispatcher, labels)  # "态度一星", "8月3号上午", a story: kept; whom is asked again
         if correcting:
             text = answers.without_denied(text)  # "不是铁西 是于洪区税务局": 于洪区税务局
         if requested == "feedback_target" or correcting:
             if district and query and not entity(tracker, "unit") and not entity(tracker, "person"):
                 text = f"{query} {text}"  # "沈河区的" after "市场监管局": the same kind of unit there
 
+        recent = _unit_just_given(tracker) if requested is None else None
+
         def work(session: Session) -> Resolution:
-            return resolve_target(session, runtime.directory_index(), text, person=entity(tracker, "person"),
-                                  unit=entity(tracker, "unit"), district=district)
+            index = runtime.directory_index()
+            found = resolve_target(session, index, text, person=entity(tracker, "person"),
+                                   unit=entity(tracker, "unit"), district=district)
+            if found.found or recent is None or not index.has_unit(recent):
+                return found
+            return Resolution(choices=[unit_target(index.unit(recent))])  # "就是投诉" after the unit's card
 
         found = await in_session(work)
         if found.target is not None:
             if correcting:
                 dispatcher.utter_message(text=render("target_corrected", label=found.target.label))
+            elif found.person:  # "皇姑区政务服务中心的刘敏", who is not listed there: the unit
+                dispatcher.utter_message(text=render("target_person_not_listed", person=found.person, label=found.target.label))
             return self._chosen(found.target.key, found.target.label)
-        if found.choices:
+        if found.choices and len(found.choices) == 1 and found.choices[0].unit_id == recent:
+            dispatcher.utter_message(text=render("target_just_given", label=found.choices[0].label, what=self.what))
+        elif found.choices:
             dispatcher.utter_message(text=self._choices_text([t.label for t in found.choices]))
+        if found.choices:
             # What a district said next narrows: the unit's name, not the story told with it.
             named = entity(tracker, "unit") or (_without_district(found.choices[0].label) if len(found.choices) == 1 else text)
             return {"feedback_target": None, "target_query": named,
                     "target_choices": [f"{t.key}|{t.label}" for t in found.choices]}
-        if requested == "feedback_target" and describes:  # "他们窗口让我跑了三趟": kept; whom is asked again
-            dispatcher.utter_message(text=render("description_noted"))
-            if choices:
-                dispatcher.utter_message(text=self._choices_text(labels))
-            return {"feedback_target": None}
+        if requested == "feedback_target" and (describes or _gives_detail(text)):
+            return self._ask_again(dispatcher, labels)  # "他们窗口让我跑了三趟": kept; whom is asked again
         if requested == "feedback_target":
             key = "target_person_unknown" if found.person else "target_not_found"
             dispatcher.utter_message(text=render(key, person=found.person or "", hotline=runtime.settings().service_hotline))
             return {"feedback_target": None}
         return {}
+
+    def _ask_again(self, dispatcher: CollectingDispatcher, labels: list[str]) -> dict[str, Any]:
+        """Say that what the message told is kept, and list the choices again if there were any."""
+        dispatcher.utter_message(text=render(self.noted))
+        if labels:
+            dispatcher.utter_message(text=self._choices_text(labels))
+        return {"feedback_target": None}
 
     @staticmethod
     def _chosen(key: str, label: str) -> dict[str, Any]:
@@ -199,7 +223,7 @@ class ValidateFeedbackForm(FormValidationAction, ABC):
 
     async def _confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
                        intent: Optional[str]) -> dict[str, Any]:
-        if intent == "affirm" or answers.says_yes(text):
+        if _confirms(text, intent):
             return {"feedback_confirmed": True} if await self.submit(dispatcher, tracker) else {"feedback_confirmed": None}
         if not dispatcher.messages:  # else the message was answered (a phone number's format)
             dispatcher.utter_message(text=render("what_to_change"))
@@ -208,10 +232,12 @@ class ValidateFeedbackForm(FormValidationAction, ABC):
 
 class ValidateRatingForm(ValidateFeedbackForm):
     form = "rating_form"
+    what, noted = "评价", "remark_noted"
 
     def describes(self, tracker: Tracker, text: str, requested: Optional[str]) -> bool:
         """A remark about the service ("小姑娘挺热情 一会就办完了"), besides stars and names."""
-        if answers.is_affirmation(text) or answers.declines(text) or answers.is_correction(text):
+        if answers.is_affirmation(text) or answers.declines(text) or answers.is_correction(text) \
+                or requested == "feedback_confirmed" and _confirms(text, _intent(tracker)):
             return False
         rest = _RATING_WORDS.sub("", _without(without_stars(text), _names(tracker)))
         return len(rest) >= MIN_REMARK
@@ -262,6 +288,7 @@ class ValidateRatingForm(ValidateFeedbackForm):
 
 class ValidateComplaintForm(ValidateFeedbackForm):
     form = "complaint_form"
+    what, noted = "投诉", "description_noted"
     long_text = frozenset({"complaint_description", "feedback_confirmed"})
 
     def describes(self, tracker: Tracker, text: str, requested: Optional[str]) -> bool:
@@ -269,10 +296,14 @@ class ValidateComplaintForm(ValidateFeedbackForm):
         where the form asks for it, a few words do ("态度太差了")."""
         if not text or answers.is_affirmation(text) or answers.declines(text):
             return False
-        if requested == "feedback_confirmed" and (answers.says_yes(text) or _intent(tracker) in ("affirm", "deny")):
+        if requested == "feedback_confirmed" and _confirms(text, _intent(tracker)):
             return False
         left = _left(tracker, text)
-        return len(left) >= (MIN_ANSWER if requested == "complaint_description" else MIN_STORY)
+        if requested == "complaint_description":
+            return len(left) >= MIN_ANSWER
+        # A message that changes a detail or corrects tells what happened only with more words besides.
+        more = _gives_detail(text) or answers.is_correction(text)
+        return len(left) >= MIN_STORY * (2 if more else 1)
 
     async def fill(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
                    requested: Optional[str], correcting: bool, describes: bool) -> dict[str, Any]:
@@ -288,7 +319,7 @@ class ValidateComplaintForm(ValidateFeedbackForm):
         if requested == "complaint_description" and not correcting and not describes:
             dispatcher.utter_message(text=render("describe_please"))  # "对" is not what happened
             slots["complaint_description"] = None
-        elif describes and not correcting:  # every message about what happened is kept, whatever was asked
+        elif describes:  # every message about what happened is kept, whatever was asked
             slots["complaint_description"] = _told(told, text)
             if _intent(tracker) == OVERLONG:  # the channel cut a long description; it kept the first part
                 dispatcher.utter_message(text=render("description_cut", kept=len(text)))
@@ -368,10 +399,34 @@ def _told(before: Optional[str], text: str) -> str:
     return f"{before}；{text}"
 
 
+def _unit_just_given(tracker: Tracker) -> Optional[int]:
+    """The unit whose card answered the message before this one ("沈北新区政务服务中心", then "就是投诉 …")."""
+    users = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    before = tracker.events[users[-2]:users[-1]]
+    if not any(e.get("event") == "action" and e.get("name") == "action_find_contact" for e in before):
+        return None
+    return contact_unit_id(tracker)
+
+
+def _confirms(text: str, intent: Optional[str]) -> bool:
+    """The summary is confirmed: the whole message agrees ("没问题 提交吧"), or a short yes."""
+    return answers.is_affirmation(text) or (intent == "affirm" or answers.says_yes(text)) and len(text) <= SHORT_YES
+
+
+def _gives_detail(text: str) -> bool:
+    """The message gives stars, a phone number, an anonymity choice or a time (said on its own: the 刚才 of
+    "我刚才那个投诉现在啥进度" is no answer)."""
+    alone = bool(answers.when(text)) and len(re.sub(r"\W", "", answers.without_answers(text))) <= MIN_STORY
+    return (bool(parse_dimension_stars(text)) or bare_stars(text) is not None or alone
+            or answers.phone_answer(text)[0] is not None or answers.anonymity(text) is not None)
+
+
 def _left(tracker: Tracker, text: str) -> str:
     """What a complaint's message says besides whom, when, anonymity, a phone and asking words."""
     rest = answers.without_answers(_without(answers.without_denied(text), _names(tracker)))
-    return _OPENING_WORDS.sub("", _ADDING.sub("", rest))
+    return _OPENING_WORDS.sub("", _CORRECTING.sub("", _ADDING.sub("", rest)))
 
 
 class ActionAskFeedbackTarget(Action):

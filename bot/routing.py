@@ -50,14 +50,18 @@ def names_policy(text: str) -> bool:
 # How a government window or cadre treated the user: the complaint form's matter.
 _CONDUCT = re.compile(r"态度|窗口|工作人员|办事员|干部|大姐|大哥|小姑娘|小伙|他们|那人|那个人|推诿|扯皮|刁难|不作为|乱作为|"
                       r"吃拿卡要|好处|甩脸|爱答不理|爱搭不理|不理人|跑了|来回跑|拖着|不给办|不办|墨迹|磨蹭|效率|慢|冲|横|骂|"
-                      r"打不通|没人接|没动静|没人管|没回复|不回复|不回")
+                      r"打不通|没人接|没人来|没动静|没人管|没回复|不回复|不回|办不了|不接了|号满|白跑|折腾|难听|怼|推来推去|"
+                      r"不一次性|说法不一样|唠嗑|干等|不给看|不在岗|系统维护|系统升级")
 # Who serves at a window: a complaint about them is about how the user was treated.
 _SERVED_BY = re.compile(r"窗口|工作人员|办事员|民警|警察|干部|柜员|业务员|科长|主任|领导|大厅")
-_COMPLAINING = re.compile(r"投诉|举报|告他|告她|反映")
+_COMPLAINING = re.compile(r"投诉|举报|告他|告她|反映|管不管|曝光")
+# A complaint's own answers: saying how to be reached or whether to stay anonymous is filing one.
+_FILING = re.compile(r"匿名|实名|不留名|留个?电话|电话\s*1[3-9]\d{9}|回访")
+MIN_STORY = 30  # a story this long with two of the conduct words above tells a complaint ("…到现在也没人来 … 工作人员就一句话等着吧")
 # Conduct that is a complaint by itself, without the word 投诉 ("工作人员故意刁难我").
 _MISCONDUCT = re.compile(r"推诿|扯皮|刁难|不作为|乱作为|吃拿卡要|索要|好处费|甩脸|爱答不理|爱搭不理|不理人|骂人|骂我|"
                          r"态度[^，,。\s]{0,3}(?:差|不好|恶劣|冲|横|蛮横)|说话[^，,。\s]{0,3}(?:冲|难听|横|凶|不客气)|"
-                         r"不耐烦|玩手机|吼我|凶我|训我|故意")
+                         r"不耐烦|玩手机|吼我|凶我|训我|故意|推来推去|怼|唠嗑|干等|白跑|没人管")
 # Where to take a matter (not its phone: "电话也打不通" is a complaint).
 _WHERE = re.compile(r"找谁|找哪|哪个部门|哪个单位|什么部门|谁管|归哪|哪管|哪办|哪里办|哪儿办|在哪|去哪|上哪|往哪|到哪|"
                     r"举报哪|投诉哪|向哪|跟哪|的地方|哪个地方|啥地方|什么地方")
@@ -85,6 +89,10 @@ _HANDOFF = re.compile(r"人工|真人|转接|接线|坐席|客服人员|跟工�
 _NEGATED = re.compile(r"^\W*(也|还|都|可)?(不|没)(对|是|行|可以|好|要|用|需要|必要)")
 _TICKET_ID = re.compile(r"TS\d{12}", re.I)
 _NUMBER_ONLY = re.compile(r"(第)?([0-9]{1,2}|[一二三四五六七八九十两])(个|号|项|条|颗星|星)?[。.!！]?")
+_PHONE_ONLY = re.compile(r"(?:电话|手机|手机号|号码|联系方式)?[是为:：\s]*(?:1[3-9]\d{9}|0\d{2,3}[-—\s]?\d{7,8})[。.！!]?")
+_STOPPING = re.compile(r"取消|算了|不[评投办弄要用想整搞说需填继注绑]|别[评投办弄整问继]|中止|到此为止|结束|退出|停|拉倒|放弃|撤回|"
+                       r"撤销|先这样|再说吧|没事了|重新来|终止|"
+                       r"不了|cancel|stop|quit", re.IGNORECASE)
 ANSWER = "inform"  # a bare number answers the question asked, whatever DIET read into it
 _HANDOFF_ONLY = re.compile(r"我要|我想|找|联系|一下|客服|电话|号码|的|吗|呢|啊")  # "供电公司客服" names more than a wish
 _YES = re.compile(r"好|对|是|嗯|行|可以|确认|没错|OK|ok|中|妥")
@@ -122,8 +130,8 @@ def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" 
       ("转人工") or the nearest hall; and for a short follow-up about the unit just given, also when
       read as a no ("周末能办不").
     """
-    if _NUMBER_ONLY.fullmatch(text.strip()):
-        return ANSWER  # "1", "5", "第二个": the answer to a question with numbered choices or stars
+    if _NUMBER_ONLY.fullmatch(text.strip()) or _PHONE_ONLY.fullmatch(text.strip()):
+        return ANSWER  # "1", "5", "第二个", "13900007878": the answer to a question, never a goodbye
     if intent in ("affirm", "thank") and _NEGATED.search(text):
         return "deny"
     if intent != "check_complaint" and _TICKET_ID.search(text) and _TICKET.search(_TICKET_ID.sub("", text)):
@@ -148,7 +156,9 @@ def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" 
     if intent == "recommend_policy":  # "专精特新企业申报归哪个局": where, not which policies fit
         return "find_contact" if mentions and _WHERE.search(text) and not _POLICY.search(text) else None
     if intent in ("deny", "stop"):  # "周末能办不", "中午休息不": a question about the unit, not a no
-        return "find_contact" if _is_follow_up(text) and _YES_NO_QUESTION.search(text) else None
+        if _is_follow_up(text) and _YES_NO_QUESTION.search(text):
+            return "find_contact"
+        return ANSWER if intent == "stop" and not _STOPPING.search(text) else None  # "说两句 取号那块引导不清楚"
     if intent == "check_complaint":  # "商标注册沈阳有受理的地方吗" asks where, not after a ticket
         return "find_contact" if mentions and _WHERE.search(text) and not _TICKET.search(text) else None
     if intent in SMALL_TALK_INTENTS:
@@ -187,9 +197,20 @@ def asks_aside(intent: str, text: str, free_text: bool) -> bool:
 
 def complains_of_treatment(text: str, mentions: "set[str] | frozenset[str]" = frozenset()) -> bool:
     """True when the text complains of how a window or cadre treated the user and does not ask where to
-    take a matter ("婚姻登记处的工作人员骂人 投诉", "派出所户籍窗口民警给我甩脸子 投诉谁")."""
-    treated = _CONDUCT.search(text) and (mentions & {"unit", "person"} or _SERVED_BY.search(text))
-    return bool((_COMPLAINING.search(text) or _MISCONDUCT.search(text)) and treated and not _WHERE.search(text))
+    take a matter ("婚姻登记处的工作人员骂人 投诉", "派出所户籍窗口民警给我甩脸子 投诉谁"): with a word of
+    complaining, of misconduct or of a complaint's answers (匿名, 电话), or as a story of two or more
+    such things told about a unit ("沈阳燃气大东营业厅 … 到现在也没人来 … 工作人员就一句话等着吧")."""
+    conduct = {m.group(0) for m in _CONDUCT.finditer(text)}
+    said = _COMPLAINING.search(text) or _MISCONDUCT.search(text) or _FILING.search(text)
+    served = mentions & {"unit", "person"} or _SERVED_BY.search(text) or _COMPLAINING.search(text) and "matter" in mentions
+    treated = conduct and served
+    told = len(conduct) >= 2 and len(text) >= MIN_STORY and "?" not in text and "？" not in text
+    return bool(treated and (said or told) and not _asks_where(text))
+
+
+def _asks_where(text: str) -> bool:
+    """A question where to take a matter; a where-word inside a long story ("我都六十了上哪会整那玩意") is none."""
+    return bool(_WHERE.search(text) and (len(text) < MIN_STORY or _WHERE.search(text[-MIN_STORY // 2:])))
 
 
 def _is_follow_up(text: str) -> bool:

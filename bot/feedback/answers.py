@@ -13,9 +13,10 @@ _CORRECTION = re.compile(r"^(?:等会儿?|等等|哎呀?|那个)?[，,\s]*(?:我
 _NONE = re.compile(r"^(?:没有|没了|无|不用|不需要|不要|不必|不留|算了吧|跳过|没啥|没什么|没有了|不用了|就这些|不说了)")
 _NO_PHONE = re.compile(r"不留|不用|不需要|不要|没有|不方便|不想|微信联系|就这个微信|跳过")
 _NOT_ANONYMOUS = re.compile(r"不匿名|不用匿名|不需要匿名|不要匿名|实名|公开|可以告诉|不介意|无所谓")
-_ANONYMOUS = re.compile(r"匿名|保密|别告诉|不要告诉|不想让.*知道|隐去|隐藏")
+_ANONYMOUS = re.compile(r"匿名|保密|别告诉|不要告诉|不想让.*知道|隐去|隐藏|不留名|不留姓名|别留名|不透露(?:姓名|身份)|不暴露")
 _YES = re.compile(r"^(?:确认|提交|确定|对|是|是的|对的|没错|没问题|可以|好|好的|行|嗯|ok)", re.IGNORECASE)
-_AFFIRMATION = re.compile(r"(?:(?:确认|提交|确定|对|对的|对对|是|是的|是滴|没错|没问题|可以|好|好的|行|嗯+|ok|okay|收到|知道了)"
+_AFFIRMATION = re.compile(r"(?:(?:确认|提交|确定|无误|对|对的|对对|是|是的|是滴|没错|没问题|没毛病|可以|可以了|好|好的|行|行了|中|嗯+|"
+                          r"ok|okay|收到|知道了|就这样|就这些|就这么着|这样就行|就行)"
                           r"[啊呀吧了的哈呢！!。.，,~～\s]*)+", re.IGNORECASE)
 _DAY = r"(?:今天|今早|今儿|昨天|昨儿|前天|大前天|刚才|刚刚|上周[一二三四五六日天]|上个?礼拜[一二三四五六日天]?|上星期[一二三四五六日天]|" \
        r"这周[一二三四五六日天]|本周[一二三四五六日天]|这礼拜[一二三四五六日天]|上个?月\d{1,2}[日号]|这个?月\d{1,2}[日号]|" \
@@ -23,6 +24,7 @@ _DAY = r"(?:今天|今早|今儿|昨天|昨儿|前天|大前天|刚才|刚刚|�
 _WHEN = re.compile(_DAY + r"(?:上午|中午|下午|晚上|早上|傍晚|夜里)?(?:\d{1,2}点(?:半|\d{1,2}分?)?(?:左右)?)?")
 _FORGOT = re.compile(r"记不清|不记得|忘了|记不住|不清楚|说不准")
 _WEEKDAYS = "一二三四五六日"
+_TICKET_ID = re.compile(r"TS\s?\d{12,13}", re.IGNORECASE)  # a ticket's number is no phone
 _DIGITS = re.compile(r"[0-9０-９][0-9０-９\s\-—－()（）]{5,}[0-9０-９]")
 MAX_WHEN = 100
 
@@ -58,12 +60,15 @@ def anonymity(text: str) -> Optional[bool]:
 
 
 def phone_answer(text: str) -> tuple[Optional[str], bool]:
-    """(a valid phone number in ``text``, whether the text contains digits that look like one)."""
-    match = _DIGITS.search(text or "")
-    if match is None:
+    """(a valid phone number in ``text``, whether the text contains digits that look like one); the last
+    valid one counts ("最后两位是43 13900003443": the number after the words about it)."""
+    text = _TICKET_ID.sub(" ", (text or "").translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+    runs = [m.group(0) for m in _DIGITS.finditer(text)]
+    if not runs:
         return None, False
-    digits = match.group(0).translate(str.maketrans("０１２３４５６７８９", "0123456789"))
-    return valid_phone(digits), True
+    candidates = [p for run in runs for p in (run, *run.split())]
+    valid = [v for v in map(valid_phone, candidates) if v]
+    return (valid[-1] if valid else None), True
 
 
 def declines_phone(text: str) -> bool:

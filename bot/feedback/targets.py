@@ -16,7 +16,7 @@ CLOSE = 0.75  # a runner-up scoring this close to the best makes the answer ambi
 MAX_CHOICES = 5
 # What people add around a target's name when rating or complaining; removed before searching.
 _NOISE = re.compile(
-    "我要|我想|想要|要|投诉|举报|反映|评价|评个?分|打分|打[一二三四五12345]?星|好评|差评|表扬|点赞|一下|给|对|"
+    "一个人|某个人|这个人|那个人|有个人|某人|个人|我要|我想|想要|要|投诉|举报|反映|评价|评个?分|打分|打[一二三四五12345]?星|好评|差评|表扬|点赞|一下|给|对|"
     "的|了|是|个|那个|这个|工作人员|办事员|窗口的?人|服务|态度|太差|很差|差|不好|很好|挺好|不错|满意|不满意|"
     "刚才|今天|昨天|办事|吧|啊|呢"
 )
@@ -69,8 +69,10 @@ def resolve_target(session: Session, index: DirectoryIndex, text: str, *, person
     query = _NOISE.sub(" ", normalise(full)).strip()
     if not query:
         return Resolution()
-    if named:
-        return _by_name(index, query, named, district)
+    if named:  # with a cadre's name the directory does not list there: the unit, and the name said
+        found = _by_name(index, query, named, district)
+        found.person = person if found.target is not None else None
+        return found
     hits = index.search_units(query, district, limit=MAX_CHOICES)
     hits = [h for h in hits if index.coverage(query, h.unit) >= MIN_COVERAGE]
     if not hits:
@@ -105,9 +107,11 @@ def _by_person(session: Session, index: DirectoryIndex, text: str, person: Optio
     cadres = find_cadres(session, index, names)
     if not cadres:
         return Resolution(person=person) if person and not named else None
-    if named:
+    if named:  # the cadre of the unit named; someone of that name elsewhere is not who was meant
         ids = {u.id for u in named}
-        cadres = [c for c in cadres if c.unit.id in ids] or cadres
+        cadres = [c for c in cadres if c.unit.id in ids]
+        if not cadres:
+            return None  # the unit, then: the directory does not list that cadre there
     if district:
         cadres = [c for c in cadres if c.unit.district == district] or cadres
     targets = [_cadre_target(c.id, c.name, c.position, c.unit) for c in cadres[:MAX_CHOICES]]
