@@ -49,7 +49,8 @@ _OPENING_WORDS = re.compile(
     "所|处|站|队|科|公司|"
     "和平区?|沈河区?|大东区?|皇姑区?|铁西区?|苏家屯区?|浑南区?|沈北新?区?|于洪区?|辽中区?|新民市?|康平县?|法库县?|"
     "[，。！？,.!?\\s]")
-_RATING_WORDS = re.compile("我要|我想|想|帮我|给|评价|评个价|评一下|评分|打分|打个分|评|一下|都|全|的|了|吧|啊|"
+_RATING_WORDS = re.compile("我要|我想|想|帮我|给|评价|评个价|评一下|评分|打分|打个分|评|一下|都|全|的|了|吧|啊|呗|嗯|哦|"
+                           "知道|那就|就|也|她|他|打|对|这个|那个|好的|行|"
                            "服务|态度|熟练程度|熟练|业务|[，。！？,.!?\\s]")
 _CORRECTING = re.compile(r"不对|错了|说错|搞错|写错|记错|记混|弄混|口误|更正|改成|改为|应该是|其实是|等会儿?|等等|哦|哎呀?|还是|是")
 _FAREWELL = re.compile(r"再见|拜拜|88|bye|回见|下次再说", re.IGNORECASE)
@@ -126,13 +127,13 @@ class ValidateFeedbackForm(FormValidationAction, ABC):
             return False  # "就这些", "就这样": the form's answer, not a farewell
         if intent == "stop" or intent in LEAVE and requested not in FREE_TEXT:
             return True
-        return asks_aside(intent or "", text, requested in FREE_TEXT) and not self.answers_something(tracker, text)
+        return asks_aside(intent or "", text, requested in FREE_TEXT) and not self.answers_something(tracker, text, requested)
 
     @staticmethod
-    def answers_something(tracker: Tracker, text: str) -> bool:
-        """The message gives the form something: a name, a choice, stars, a phone, a yes."""
-        return (any(entity(tracker, e) for e in ("unit", "person", "district")) or _gives_detail(text)
-                or answers.is_affirmation(text) or answers.is_correction(text))
+    def answers_something(tracker: Tracker, text: str, requested: Optional[str]) -> bool:
+        """The message gives the form something: a name where whom is asked, stars, a phone, a yes."""
+        names = requested == "feedback_target" and any(entity(tracker, e) for e in ("unit", "person", "district"))
+        return (names or _gives_detail(text) or answers.is_affirmation(text) or answers.is_correction(text))
 
     @abstractmethod
     def describes(self, tracker: Tracker, text: str, requested: Optional[str]) -> bool:
@@ -162,7 +163,9 @@ class ValidateFeedbackForm(FormValidationAction, ABC):
                 return self._chosen(key, picked)
         names = any(entity(tracker, e) for e in ("unit", "person", "district"))
         if requested == "feedback_target" and not names and (describes or _gives_detail(text)):
-            return self._ask_again(dispatcher, labels)  # "态度一星", "8月3号上午", a story: kept; whom is asked again
+            return self._ask_again(dispatcher, tracker, labels)  # "态度一星", "8月3号上午", a story: kept; whom is asked again
+        if requested == "feedback_target" and answers.is_affirmation(text):  # "确认" before whom is known
+            return self._ask_again(dispatcher, tracker, labels, noted=False)
         if correcting:
             text = answers.without_denied(text)  # "不是铁西 是于洪区税务局": 于洪区税务局
         if requested == "feedback_target" or correcting:
@@ -193,20 +196,25 @@ class ValidateFeedbackForm(FormValidationAction, ABC):
         if found.choices:
             # What a district said next narrows: the unit's name, not the story told with it.
             named = entity(tracker, "unit") or (_without_district(found.choices[0].label) if len(found.choices) == 1 else text)
+            named = None if found.choices[0].unit_id == recent else named
             return {"feedback_target": None, "target_query": named,
                     "target_choices": [f"{t.key}|{t.label}" for t in found.choices]}
         if requested == "feedback_target" and (describes or _gives_detail(text)):
-            return self._ask_again(dispatcher, labels)  # "他们窗口让我跑了三趟": kept; whom is asked again
+            return self._ask_again(dispatcher, tracker, labels)  # "他们窗口让我跑了三趟": kept; whom is asked again
         if requested == "feedback_target":
             key = "target_person_unknown" if found.person else "target_not_found"
             dispatcher.utter_message(text=render(key, person=found.person or "", hotline=runtime.settings().service_hotline))
             return {"feedback_target": None}
         return {}
 
-    def _ask_again(self, dispatcher: CollectingDispatcher, labels: list[str]) -> dict[str, Any]:
-        """Say that what the message told is kept, and list the choices again if there were any."""
-        dispatcher.utter_message(text=render(self.noted))
-        if labels:
+    def _ask_again(self, dispatcher: CollectingDispatcher, tracker: Tracker, labels: list[str],
+                   noted: bool = True) -> dict[str, Any]:
+        """Say that what the message told is kept, and offer the choices again if there were any."""
+        if noted:
+            dispatcher.utter_message(text=render(self.noted))
+        if len(labels) == 1 and not tracker.get_slot("target_query"):  # the unit just given
+            dispatcher.utter_message(text=render("target_just_given", label=labels[0], what=self.what))
+        elif labels:
             dispatcher.utter_message(text=self._choices_text(labels))
         return {"feedback_target": None}
 
@@ -340,8 +348,10 @@ class ValidateComplaintForm(ValidateFeedbackForm):
             said = answers.time_answer(text, china_today())
         if said and (not tracker.get_slot("complaint_time") or at_summary and about_time):
             slots["complaint_time"] = said[:answers.MAX_WHEN]
-        choice = answers.anonymity(text)
-        if choice is not None and (re.search("匿名|实名|保密", text) or at_summary and not describes):
+        choice = answers.says_anonymity(text)
+        if choice is None and at_summary and not describes:  # "公开就行" answers the summary's line
+            choice = answers.anonymity(text)
+        if choice is not None:
             slots["complaint_anonymous"] = choice
         phone, has_digits = answers.phone_answer(text)
         asks_phone = re.search("电话|手机|号码|联系", text)

@@ -65,6 +65,7 @@ _MISCONDUCT = re.compile(r"推诿|扯皮|刁难|不作为|乱作为|吃拿卡要
 # Where to take a matter (not its phone: "电话也打不通" is a complaint).
 _WHERE = re.compile(r"找谁|找哪|哪个部门|哪个单位|什么部门|谁管|归哪|哪管|哪办|哪里办|哪儿办|在哪|去哪|上哪|往哪|到哪|"
                     r"举报哪|投诉哪|向哪|跟哪|的地方|哪个地方|啥地方|什么地方")
+_UNTOLD = re.compile(r"(?:不说|没说|不告诉|没告诉|不讲|没讲|不知道)[^，,。\s]{0,6}")
 # What asks after a ticket of the user's own ("我那个投诉到哪了", "TS2025… 进度").
 _TICKET = re.compile(r"投诉|举报|反映|工单|单号|进度|进展|结果|回复|回音|处理|答复|TS\d|怎么样了|咋样了|到哪了|到哪一步")
 # The act of complaining or asking where, which says nothing of what is reported.
@@ -136,8 +137,11 @@ def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" 
         return "deny"
     if intent != "check_complaint" and _TICKET_ID.search(text) and _TICKET.search(_TICKET_ID.sub("", text)):
         return "check_complaint"  # "TS202611230008处理到哪一步"
+    if intent not in ("complain", "check_complaint", "judge_handling") and complains_of_treatment(text, mentions) \
+            and not (intent == "rate_service" and _FORM_WORDS[intent].search(text)):
+        return "complain"  # a complaint read as a question, an answer or small talk; a low rating stays one
     if intent in FORM_INTENTS:
-        if _WHERE.search(text) and not _CONDUCT.search(text):
+        if _asks_where(text) and not _CONDUCT.search(text):
             rest = _ASKING.sub("", re.sub(r"[^\u4e00-\u9fffA-Za-z0-9]", "", text))
             if len(rest) >= 2:
                 return "find_contact"
@@ -147,11 +151,7 @@ def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" 
                 and not _CONDUCT.search(text):
             return "find_contact"  # "工厂冒黑烟 我要举报": a report about a third party goes to its department
         return "complain" if intent == "complain" and complains_of_treatment(text, mentions) else None
-    if intent == "inform" and complains_of_treatment(text, mentions):
-        return "complain"  # "我要投诉公积金中心 … 窗口说系统坏了 … 匿名": a complaint that says a form's answer too
-    if intent == "find_contact":  # a complaint, or a wish to talk to a person, read as a contact question
-        if complains_of_treatment(text, mentions):
-            return "complain"
+    if intent == "find_contact":  # a wish to talk to a person, read as a contact question
         return "human_handoff" if _HANDOFF.search(text) and not mentions else None
     if intent == "recommend_policy":  # "专精特新企业申报归哪个局": where, not which policies fit
         return "find_contact" if mentions and _WHERE.search(text) and not _POLICY.search(text) else None
@@ -179,7 +179,7 @@ def routed_intent(text: str, intent: str, mentions: "set[str] | frozenset[str]" 
 ASIDE_INTENTS = frozenset({"check_complaint", "find_contact", "find_nearby", "ask_policy", "recommend_policy",
                            "out_of_scope", "human_handoff"})
 _NOT_ABOUT_IT = frozenset({"check_complaint", "out_of_scope", "human_handoff"})  # never what happened
-_QUESTION = re.compile(r"[？?]|吗|呢|么|啥|什么|怎么|咋|哪|几|多少|谁|[不没][？?。]?$|([能会可要有是])[不没]\1")
+_QUESTION = re.compile(r"[？?]|吗|呢|么|啥|什么|怎么|咋|哪|几|多少|谁|还是|[不没][？?。]?$|([能会可要有是])[不没]\1")
 
 
 def asks_aside(intent: str, text: str, free_text: bool) -> bool:
@@ -210,6 +210,7 @@ def complains_of_treatment(text: str, mentions: "set[str] | frozenset[str]" = fr
 
 def _asks_where(text: str) -> bool:
     """A question where to take a matter; a where-word inside a long story ("我都六十了上哪会整那玩意") is none."""
+    text = _UNTOLD.sub(" ", text)  # "也不说去哪": what was not told, not a question
     return bool(_WHERE.search(text) and (len(text) < MIN_STORY or _WHERE.search(text[-MIN_STORY // 2:])))
 
 

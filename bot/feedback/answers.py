@@ -13,7 +13,7 @@ _CORRECTION = re.compile(r"^(?:等会儿?|等等|哎呀?|那个)?[，,\s]*(?:我
 _NONE = re.compile(r"^(?:没有|没了|无|不用|不需要|不要|不必|不留|算了吧|跳过|没啥|没什么|没有了|不用了|就这些|不说了)")
 _NO_PHONE = re.compile(r"不留|不用|不需要|不要|没有|不方便|不想|微信联系|就这个微信|跳过")
 _NOT_ANONYMOUS = re.compile(r"不匿名|不用匿名|不需要匿名|不要匿名|实名|公开|可以告诉|不介意|无所谓")
-_ANONYMOUS = re.compile(r"匿名|保密|别告诉|不要告诉|不想让.*知道|隐去|隐藏|不留名|不留姓名|别留名|不透露(?:姓名|身份)|不暴露")
+_ANONYMOUS = re.compile(r"匿名|保密|别告诉|不要告诉|不想让.*知道|别让.*知道|隐去|隐藏|不留名|不留姓名|别留名|不透露|不暴露")
 _YES = re.compile(r"^(?:确认|提交|确定|对|是|是的|对的|没错|没问题|可以|好|好的|行|嗯|ok)", re.IGNORECASE)
 _AFFIRMATION = re.compile(r"(?:(?:确认|提交|确定|无误|对|对的|对对|是|是的|是滴|没错|没问题|没毛病|可以|可以了|好|好的|行|行了|中|嗯+|"
                           r"ok|okay|收到|知道了|就这样|就这些|就这么着|这样就行|就行)"
@@ -21,7 +21,9 @@ _AFFIRMATION = re.compile(r"(?:(?:确认|提交|确定|无误|对|对的|对对|
 _DAY = r"(?:今天|今早|今儿|昨天|昨儿|前天|大前天|刚才|刚刚|上周[一二三四五六日天]|上个?礼拜[一二三四五六日天]?|上星期[一二三四五六日天]|" \
        r"这周[一二三四五六日天]|本周[一二三四五六日天]|这礼拜[一二三四五六日天]|上个?月\d{1,2}[日号]|这个?月\d{1,2}[日号]|" \
        r"\d{1,2}月\d{1,2}[日号]?|\d{1,2}[日号]|周[一二三四五六日天]|星期[一二三四五六日天]|礼拜[一二三四五六日天]|上周|上个?礼拜|上星期)"
-_WHEN = re.compile(_DAY + r"(?:上午|中午|下午|晚上|早上|傍晚|夜里)?(?:\d{1,2}点(?:半|\d{1,2}分?)?(?:左右)?)?")
+_PART = r"(?:上午|中午|下午|晚上|早上|早晨|傍晚|夜里|晌午)"
+_HOUR = r"(?:\d{1,2}|[一二两三四五六七八九十]{1,3})点(?:半|多|\d{1,2}分?|[一二三四五]十[一二三四五六七八九]?分?)?(?:左右|多)?"
+_WHEN = re.compile(_DAY + _PART + "?(?:" + _HOUR + ")?|" + _PART + _HOUR)
 _FORGOT = re.compile(r"记不清|不记得|忘了|记不住|不清楚|说不准")
 _WEEKDAYS = "一二三四五六日"
 _TICKET_ID = re.compile(r"TS\s?\d{12,13}", re.IGNORECASE)  # a ticket's number is no phone
@@ -48,6 +50,14 @@ def declines(text: str) -> bool:
 
 def says_yes(text: str) -> bool:
     return bool(_YES.match((text or "").strip()))
+
+
+_ANONYMITY_SAID = re.compile(r"匿名|实名|保密|不留名|不留姓名|别留名|不透露|不暴露|不想让.*知道|别让.*知道|别告诉|不要告诉")
+
+
+def says_anonymity(text: str) -> Optional[bool]:
+    """An anonymity choice said in words that only mean that ("不留名", "实名就行"), whatever was asked."""
+    return anonymity(text) if _ANONYMITY_SAID.search(text or "") else None
 
 
 def anonymity(text: str) -> Optional[bool]:

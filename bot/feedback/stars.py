@@ -7,7 +7,7 @@ from typing import Optional
 
 _CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _NUMERAL = r"([0-9０-９]+|[一二两三四五六七八九十]+)"
-_STARS = re.compile(_NUMERAL + r"\s*(?:颗|个)?\s*(?:星|分)|满分|打\s*" + _NUMERAL + r"(?![0-9０-９次回遍个天])")
+_STARS = re.compile(_NUMERAL + r"\s*(?:颗|个)?\s*(?:星|分(?!钟))|满分|打\s*" + _NUMERAL + r"(?![0-9０-９次回遍个天])")
 _BARE = re.compile(r"\s*" + _NUMERAL + r"\s*(?:颗|个)?\s*(?:星|分)?[。.！!]?\s*")
 _RIGHT_AFTER = re.compile(r"[\s：:是给打]*" + _NUMERAL + r"(?![\u4e00-\u9fff])")  # "态度5 业务4"
 
@@ -71,7 +71,7 @@ def parse_dimension_stars(text: str) -> dict[str, Optional[int]]:
     return found
 
 
-_SAID_STARS = re.compile("(?:" + _DIMENSION_WORD.pattern + r")?[\s：:是给打]*(?:" + _STARS.pattern + ")"
+_SAID_STARS = re.compile("(?:" + _DIMENSION_WORD.pattern + r")?[\s：:是给打也都]*(?:" + _STARS.pattern + ")"
                          "|(?:" + _DIMENSION_WORD.pattern + r")[\s：:是给打]*" + _NUMERAL + r"(?![\u4e00-\u9fff])")
 
 

@@ -15,8 +15,10 @@ MIN_COVERAGE = 0.5  # a searched unit must explain at least this much of what th
 CLOSE = 0.75  # a runner-up scoring this close to the best makes the answer ambiguous
 MAX_CHOICES = 5
 # What people add around a target's name when rating or complaining; removed before searching.
+LONG = 30  # a message this long is a story, not a name
+_CLAUSE = re.compile(r"[\s，,。！!？?；;]+")
 _NOISE = re.compile(
-    "一个人|某个人|这个人|那个人|有个人|某人|个人|我要|我想|想要|要|投诉|举报|反映|评价|评个?分|打分|打[一二三四五12345]?星|好评|差评|表扬|点赞|一下|给|对|"
+    "一个人|某个人|这个人|那个人|有个人|某人|个人|确认|提交|确定|没问题|我要|我想|想要|要|投诉|举报|反映|评价|评个?分|打分|打[一二三四五12345]?星|好评|差评|表扬|点赞|一下|给|对|"
     "的|了|是|个|那个|这个|工作人员|办事员|窗口的?人|服务|态度|太差|很差|差|不好|很好|挺好|不错|满意|不满意|"
     "刚才|今天|昨天|办事|吧|啊|呢"
 )
@@ -59,7 +61,27 @@ def _cadre_target(cadre_id: int, name: str, position: str, unit: UnitEntry) -> T
 
 def resolve_target(session: Session, index: DirectoryIndex, text: str, *, person: Optional[str] = None,
                    unit: Optional[str] = None, district: Optional[str] = None) -> Resolution:
-    """Resolve what the user said (plus the NLU's entities) to one target, or choices, or nothing."""
+    """Resolve what the user said (plus the NLU's entities) to one target, or choices, or nothing. A long
+    story that resolves to nothing is read from its start, where people name whom they mean
+    ("于洪区派出所户籍窗口 前天下午三点多去的 …")."""
+    found = _resolve(session, index, text, person, unit, district)
+    if found.found or len(text) < LONG:
+        return found
+    for head in _heads(text):
+        found = _resolve(session, index, head, person, unit, district)
+        if found.found:
+            return found
+    return found
+
+
+def _heads(text: str) -> list[str]:
+    """The first one and two clauses of a story."""
+    parts = [p for p in _CLAUSE.split(text) if p]
+    return [" ".join(parts[:n]) for n in (1, 2) if len(parts) > n]
+
+
+def _resolve(session: Session, index: DirectoryIndex, text: str, person: Optional[str],
+             unit: Optional[str], district: Optional[str]) -> Resolution:
     full = " ".join(p for p in (text, unit or "") if p)
     district = find_district(full) or canonical_district(district)
     named = index.units_named(full)
@@ -69,10 +91,12 @@ def resolve_target(session: Session, index: DirectoryIndex, text: str, *, person
     query = _NOISE.sub(" ", normalise(full)).strip()
     if not query:
         return Resolution()
-    if named:  # with a cadre's name the directory does not list there: the unit, and the name said
-        found = _by_name(index, query, named, district)
-        found.person = person if found.target is not None else None
-        return found
+    found = _by_name(index, query, named, district) if named else _by_search(index, query, district)
+    found.person = person if found.target is not None else None  # a cadre the directory does not list there
+    return found
+
+
+def _by_search(index: DirectoryIndex, query: str, district: Optional[str]) -> Resolution:
     hits = index.search_units(query, district, limit=MAX_CHOICES)
     hits = [h for h in hits if index.coverage(query, h.unit) >= MIN_COVERAGE]
     if not hits:
@@ -112,8 +136,10 @@ def _by_person(session: Session, index: DirectoryIndex, text: str, person: Optio
         cadres = [c for c in cadres if c.unit.id in ids]
         if not cadres:
             return None  # the unit, then: the directory does not list that cadre there
-    if district:
-        cadres = [c for c in cadres if c.unit.district == district] or cadres
+    if district:  # likewise for the district said ("铁西税务局的王丽")
+        cadres = [c for c in cadres if c.unit.district == district]
+        if not cadres:
+            return None
     targets = [_cadre_target(c.id, c.name, c.position, c.unit) for c in cadres[:MAX_CHOICES]]
     return Resolution(targets[0]) if len(targets) == 1 else Resolution(choices=targets)
 

@@ -125,6 +125,7 @@ def test_stars_per_dimension(text: str, expected: dict) -> None:
 @pytest.mark.parametrize("text, rest", [
     ("态度五星，小姑娘挺热情", "小姑娘挺热情"), ("态度5 业务4 很好的服务", "很好的服务"), ("满分！", ""),
     ("小姑娘挺热情 一会就办完了", "小姑娘挺热情 一会就办完了"), ("办得挺快的 服务5分 业务4分", "办得挺快的"),
+    ("办事效率挺高 10分钟搞定", "办事效率挺高 10分钟搞定"), ("服务态度五星 熟练程度也五星", ""),
 ])
 def test_what_a_rating_says_besides_its_stars(text: str, rest: str) -> None:
     from bot.feedback.stars import without_stars

@@ -41,7 +41,13 @@ def test_short_answers() -> None:
     assert answers.declines_phone("不留了") and answers.declines_phone("用微信联系就行")
     assert answers.when("窗口的人昨天下午3点就下班了") == "昨天下午3点"
     assert answers.when("11月20日上午去的") == "11月20日上午" and answers.when("一直这样") is None
+    assert answers.when("上午十点左右") == "上午十点左右" and answers.when("前天下午三点多去的") == "前天下午三点多"
+    assert answers.when("上午说要户口本") is None  # a part of the day alone is no time
     assert answers.says_yes("确认提交") and not answers.says_yes("不对")
+    assert answers.says_anonymity("不留名 电话13900001111") is True and answers.says_anonymity("实名就行") is False
+    assert answers.says_anonymity("他说无所谓") is None and answers.anonymity("他说无所谓") is False  # only when asked
+    assert answers.phone_answer("哦不对 最后两位是43 13900003443") == ("13900003443", True)
+    assert answers.phone_answer("单号TS202406150012") == (None, False)
 
 
 def test_time_expressions_are_read_as_days() -> None:
@@ -61,7 +67,9 @@ def test_time_expressions_are_read_as_days() -> None:
 
 def test_an_affirmation_is_only_an_affirmation() -> None:
     assert all(answers.is_affirmation(t) for t in ("对", "是的", "确认", "好的！", "嗯嗯", "OK", "好的好的", "对对对 没问题"))
-    assert not any(answers.is_affirmation(t) for t in ("对，就是他", "不对", "确认一下电话改成139", ""))
+    assert all(answers.is_affirmation(t) for t in ("没问题 提交吧", "嗯呢 提交", "对 就这样", "确认无误", "就这些"))
+    assert not any(answers.is_affirmation(t) for t in ("对，就是他", "不对", "确认一下电话改成139", "",
+                                                       "行 那先说这个 这回是办个体工商户登记的时候"))
 
 
 def test_what_a_message_says_besides_its_answers() -> None:
