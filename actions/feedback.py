@@ -309,8 +309,8 @@ class ValidateComplaintForm(ValidateFeedbackForm):
         left = _left(tracker, text)
         if requested == "complaint_description":
             return len(left) >= MIN_ANSWER
-        # A message that changes a detail or corrects tells what happened only with more words besides.
-        more = _gives_detail(text) or answers.is_correction(text)
+        # At the summary, a message that changes a detail or corrects tells more only with more words besides.
+        more = requested == "feedback_confirmed" and (_gives_detail(text) or answers.is_correction(text))
         return len(left) >= MIN_STORY * (2 if more else 1)
 
     async def fill(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,

@@ -51,7 +51,8 @@ def names_policy(text: str) -> bool:
 _CONDUCT = re.compile(r"态度|窗口|工作人员|办事员|干部|大姐|大哥|小姑娘|小伙|他们|那人|那个人|推诿|扯皮|刁难|不作为|乱作为|"
                       r"吃拿卡要|好处|甩脸|爱答不理|爱搭不理|不理人|跑了|来回跑|拖着|不给办|不办|墨迹|磨蹭|效率|慢|冲|横|骂|"
                       r"打不通|没人接|没人来|没动静|没人管|没回复|不回复|不回|办不了|不接了|号满|白跑|折腾|难听|怼|推来推去|"
-                      r"不一次性|说法不一样|唠嗑|干等|不给看|不在岗|系统维护|系统升级")
+                      r"不一次性|说法不一样|唠嗑|干等|不给看|不在岗|系统维护|系统升级|不在这办|让我去别|让我回去|让我明天再来|"
+                      r"白排|也不说|不说全|不告诉")
 # Who serves at a window: a complaint about them is about how the user was treated.
 _SERVED_BY = re.compile(r"窗口|工作人员|办事员|民警|警察|干部|柜员|业务员|科长|主任|领导|大厅")
 _COMPLAINING = re.compile(r"投诉|举报|告他|告她|反映|管不管|曝光")
@@ -77,7 +78,7 @@ OVERLONG = "message_too_long"  # the channel cut the message (metadata ``overlon
 # What each form's intent needs to be said for the form to start.
 _FORM_WORDS = {
     "complain": re.compile(r"投诉|举报|反映|告|曝光|态度|差|慢|不|没|太|气|难|烂|坑|骂|凶|冲|横|推|拖|跑|乱|骗"),
-    "rate_service": re.compile(r"评价|评分|打分|打个分|星|好评|差评|点赞|表扬|满意|评个"),
+    "rate_service": re.compile(r"评价|评分|打分|打个分|打.{0,2}分|满分|星|好评|差评|点赞|表扬|满意|评个|评一评"),
     "register_enterprise": re.compile(r"注册|绑定|认证|实名|入驻|登记|企业信息|公司信息|修改"),
 }
 # Intents the NLU gives to short messages that, when they name a unit, a cadre or a matter, ask about it
@@ -202,7 +203,8 @@ def complains_of_treatment(text: str, mentions: "set[str] | frozenset[str]" = fr
     such things told about a unit ("沈阳燃气大东营业厅 … 到现在也没人来 … 工作人员就一句话等着吧")."""
     conduct = {m.group(0) for m in _CONDUCT.finditer(text)}
     said = _COMPLAINING.search(text) or _MISCONDUCT.search(text) or _FILING.search(text)
-    served = mentions & {"unit", "person"} or _SERVED_BY.search(text) or _COMPLAINING.search(text) and "matter" in mentions
+    served = (mentions & {"unit", "person"} or _SERVED_BY.search(text)
+              or _COMPLAINING.search(text) and ("matter" in mentions or len(text) >= MIN_STORY))
     treated = conduct and served
     told = len(conduct) >= 2 and len(text) >= MIN_STORY and "?" not in text and "？" not in text
     return bool(treated and (said or told) and not _asks_where(text))

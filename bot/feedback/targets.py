@@ -16,6 +16,7 @@ CLOSE = 0.75  # a runner-up scoring this close to the best makes the answer ambi
 MAX_CHOICES = 5
 # What people add around a target's name when rating or complaining; removed before searching.
 LONG = 30  # a message this long is a story, not a name
+_CITY = re.compile(r"市(?:级|里|本级)|沈阳市(?!场)|(?:^|\s|评价|投诉|举报|给|是|的)市(?!场)")  # "评价市医保局": the city's
 _CLAUSE = re.compile(r"[\s，,。！!？?；;]+")
 _NOISE = re.compile(
     "一个人|某个人|这个人|那个人|有个人|某人|个人|确认|提交|确定|没问题|我要|我想|想要|要|投诉|举报|反映|评价|评个?分|打分|打[一二三四五12345]?星|好评|差评|表扬|点赞|一下|给|对|"
@@ -118,7 +119,7 @@ def _by_name(index: DirectoryIndex, query: str, named: list[UnitEntry], district
         same = [u for u in named if u.district == district] or [h.unit for h in local if h.unit.district == district]
         return Resolution(unit_target(same[0] if same else best))
     namesakes = [h for h in local if h.unit.id != best.id and h.unit.district and h.score >= local[0].score / 2]
-    if best.level == "city" and namesakes:
+    if best.level == "city" and namesakes and not _CITY.search(query):
         return Resolution(choices=[unit_target(best)])  # ask: the city's, or which district's?
     return Resolution(unit_target(best))
 

@@ -183,8 +183,7 @@ def test_a_long_complaint_description_is_kept_in_part(prod: Settings) -> None:
     rest(prod, me, "我要投诉")
     status, replies = rest(prod, me, "沈阳市的局，" * 400)  # too long for the answer to "which unit"
     assert status == 200 and "太长" in replies[0]["text"]
-    rest(prod, me, "沈阳市市场监督管理局")
-    rest(prod, me, "1")  # the city's bureau, not a district's
+    rest(prod, me, "沈阳市市场监督管理局")  # the city's bureau: its full name says so
     status, replies = rest(prod, me, "那天我去窗口办事，工作人员一直在玩手机不理人，" * 200)
     said = "\n".join(m.get("text", "") for m in replies)
     assert status == 200 and f"前 {prod.max_message_chars} 字" in said, said

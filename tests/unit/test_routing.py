@@ -102,6 +102,13 @@ def test_a_complaint_about_how_a_window_treated_the_user_is_a_complaint() -> Non
     assert routed_intent("我要投诉公积金中心 上周三去提取 窗口说系统坏了让我下周再来 匿名", "inform", {"unit"}) == "complain"
     assert routed_intent("沈河区的", "inform") is None
     assert routed_intent("浑南区市场监督管理局办执照的时候工作人员说话特别冲", "inform", {"unit"}) == "complain"
+    story = "沈阳燃气大东营业厅 我家燃气表坏了报修好些日子了 到现在也没人来 工作人员就一句话等着吧"
+    assert routed_intent(story, "find_nearby", {"unit"}) == "complain"  # a story of bad service, no word 投诉
+    assert routed_intent("我想反映个事 排了一上午号 结果说我那个业务不在这办 也不说去哪", "find_contact") == "complain"
+    assert routed_intent("我要给铁西税务局的王丽打满分", "rate_service", {"unit", "person"}) is None
+    assert routed_intent("窗口态度差 给一星", "rate_service") is None  # a low rating stays one
+    assert routed_intent("13900007878", "goodbye") == "inform" and routed_intent("电话13900007878", "greet") == "inform"
+    assert routed_intent("说两句 取号那块引导不清楚", "stop") == "inform" and routed_intent("算了不评了", "stop") is None
 
 
 def test_form_words_inside_the_directory_s_names_say_nothing() -> None:

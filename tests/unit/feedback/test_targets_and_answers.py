@@ -16,6 +16,22 @@ def test_a_named_unit_with_or_without_its_district(session: Session, index: Dire
     local = resolve_target(session, index, "市场监管局", district="沈河区")
     assert local.target and local.target.label == "沈河区市场监督管理局"
     assert resolve_target(session, index, "车管所").target.label == "沈阳市公安局交通警察局车辆管理所"
+    assert resolve_target(session, index, "评价市医保局").target.label == "沈阳市医疗保障局"  # 市 says the city's
+    assert resolve_target(session, index, "沈阳市市场监督管理局").target.label == "沈阳市市场监督管理局"
+
+
+def test_a_story_is_read_from_its_start_and_a_yes_names_nobody(session: Session, index: DirectoryIndex) -> None:
+    story = "于洪区派出所户籍窗口 前天下午三点多去的 牌子上写着五点下班 四点就不接了 说今天号满了 我这是第三次来了"
+    assert resolve_target(session, index, story).target.label == "沈阳市公安局于洪分局"
+    assert not resolve_target(session, index, "确认").found and not resolve_target(session, index, "我要投诉一个人").found
+
+
+def test_a_cadre_not_listed_where_the_user_says_means_that_unit(session: Session, index: DirectoryIndex) -> None:
+    for text, unit in (("我要给铁西税务局的王丽打满分", "国家税务总局沈阳市铁西区税务局"),
+                       ("评价一下皇姑区政务服务中心的刘敏", "皇姑区政务服务中心")):
+        person = text.split("的")[-1][:2]
+        found = resolve_target(session, index, text, person=person)
+        assert found.target and found.target.label == unit and found.target.cadre_id is None and found.person == person
 
 
 def test_a_cadre_shared_name_and_unknown_targets(session: Session, index: DirectoryIndex) -> None:
