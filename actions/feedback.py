@@ -16,7 +16,7 @@ from actions.answers import contact_unit_id
 from actions.directory import chosen
 from bot import runtime
 from bot.errors import InvalidInput, NotFound
-from bot.feedback import answers, complaints, handling, ratings
+from bot.feedback import answers, complaints, handling, ratings, reading
 from bot.feedback.render import complaint_summary, rating_summary, ticket_detail, ticket_line
 from bot.feedback.stars import bare_stars, parse_dimension_stars, without_stars
 from bot.feedback.targets import Resolution, parse_key, resolve_target, unit_and_cadre, unit_name, unit_target
@@ -42,23 +42,6 @@ LEAVE = {"stop", "goodbye", "help", "bot_challenge"}
 FREE_TEXT = {"complaint_description"}
 _BOTH = re.compile("都|全|均|两项|各")
 _DIMENSION = re.compile("态度|熟练|业务|效率|能力|专业")
-# What an opening or a unit's name says besides what happened: asking words, kinds of units, districts.
-_OPENING_WORDS = re.compile(
-    "我要|我想|想|要|投诉|举报|反映|一下|问题|怎么|在哪|哪里|能帮我|吗|的|了|工作人员|窗口|大厅|中心|局|"
-    "沈阳市?|市场监督管理|市场监管|政务服务|税务|社保|社会保险|人社|公积金|派出所|分局|办事处|街道|服务|管理|"
-    "所|处|站|队|科|公司|"
-    "和平区?|沈河区?|大东区?|皇姑区?|铁西区?|苏家屯区?|浑南区?|沈北新?区?|于洪区?|辽中区?|新民市?|康平县?|法库县?|"
-    "[，。！？,.!?\\s]")
-_RATING_WORDS = re.compile("我要|我想|想|帮我|给|评价|评个价|评一下|评分|打分|打个分|评|一下|都|全|的|了|吧|啊|呗|嗯|哦|"
-                           "知道|那就|就|也|她|他|打|对|这个|那个|好的|行|"
-                           "服务|态度|熟练程度|熟练|业务|[，。！？,.!?\\s]")
-_CORRECTING = re.compile(r"不对|错了|说错|搞错|写错|记错|记混|弄混|口误|更正|改成|改为|应该是|其实是|等会儿?|等等|哦|哎呀?|还是|是")
-_FAREWELL = re.compile(r"再见|拜拜|88|bye|回见|下次再说", re.IGNORECASE)
-SHORT_YES = 8  # a yes longer than this ("行 那先说这个 这回是…") says more than yes
-_ADDING = re.compile(r"^(?:补充|另外|还有|再说一下|再补充)[一下点：:，,\s]*")
-MIN_REMARK = 4
-MIN_STORY = 4  # what is left of a message that tells what happened, said at any step ("态度恶劣")
-MIN_ANSWER = 2  # what is left of the answer when what happened is asked ("态度太差了")
 DISTRICT_NAMES = re.compile("|".join(DISTRICTS))
 _TICKET = re.compile(r"TS\s?\d{12}", re.IGNORECASE)
 
@@ -72,12 +55,6 @@ def _names(tracker: Tracker) -> list[str]:
     said = [str(e.get("value") or "") for e in tracker.latest_message.get("entities") or []
             if e.get("entity") in ("unit", "person", "district", "service_item")]
     return [n for n in said if n] + [tracker.get_slot("feedback_target_label") or ""]
-
-
-def _without(text: str, names: list[str]) -> str:
-    for name in sorted(filter(None, names), key=len, reverse=True):
-        text = text.replace(name, " ")
-    return text
 
 
 class ValidateFeedbackForm(FormValidationAction, ABC):
@@ -123,7 +100,7 @@ class ValidateFeedbackForm(FormValidationAction, ABC):
             return requested not in self.long_text
         if requested is None:
             return False  # the message that opened the form
-        if intent == "goodbye" and not _FAREWELL.search(text):
+        if intent == "goodbye" and not reading.says_farewell(text):
             return False  # "就这些", "就这样": the form's answer, not a farewell
         if intent == "stop" or intent in LEAVE and requested not in FREE_TEXT:
             return True
@@ -133,7 +110,7 @@ class ValidateFeedbackForm(FormValidationAction, ABC):
     def answers_something(tracker: Tracker, text: str, requested: Optional[str]) -> bool:
         """The message gives the form something: a name where whom is asked, stars, a phone, a yes."""
         names = requested == "feedback_target" and any(entity(tracker, e) for e in ("unit", "person", "district"))
-        return (names or _gives_detail(text) or answers.is_affirmation(text) or answers.is_correction(text))
+        return (names or reading.gives_detail(text) or answers.is_affirmation(text) or answers.is_correction(text))
 
     @abstractmethod
     def describes(self, tracker: Tracker, text: str, requested: Optional[str]) -> bool:
@@ -162,7 +139,7 @@ class ValidateFeedbackForm(FormValidationAction, ABC):
                 key = choices[labels.index(picked)].split("|", 1)[0]
                 return self._chosen(key, picked)
         names = any(entity(tracker, e) for e in ("unit", "person", "district"))
-        if requested == "feedback_target" and not names and (describes or _gives_detail(text)):
+        if requested == "feedback_target" and not names and (describes or reading.gives_detail(text)):
             return self._ask_again(dispatcher, tracker, labels)  # "态度一星", "8月3号上午", a story: kept; whom is asked again
         if requested == "feedback_target" and answers.is_affirmation(text):  # "确认" before whom is known
             return self._ask_again(dispatcher, tracker, labels, noted=False)
@@ -199,7 +176,7 @@ class ValidateFeedbackForm(FormValidationAction, ABC):
             named = None if found.choices[0].unit_id == recent else named
             return {"feedback_target": None, "target_query": named,
                     "target_choices": [f"{t.key}|{t.label}" for t in found.choices]}
-        if requested == "feedback_target" and (describes or _gives_detail(text)):
+        if requested == "feedback_target" and (describes or reading.gives_detail(text)):
             return self._ask_again(dispatcher, tracker, labels)  # "他们窗口让我跑了三趟": kept; whom is asked again
         if requested == "feedback_target":
             key = "target_person_unknown" if found.person else "target_not_found"
@@ -231,7 +208,7 @@ class ValidateFeedbackForm(FormValidationAction, ABC):
 
     async def _confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
                        intent: Optional[str]) -> dict[str, Any]:
-        if _confirms(text, intent):
+        if reading.confirms(text, intent):
             return {"feedback_confirmed": True} if await self.submit(dispatcher, tracker) else {"feedback_confirmed": None}
         if not dispatcher.messages:  # else the message was answered (a phone number's format)
             dispatcher.utter_message(text=render("what_to_change"))
@@ -245,10 +222,9 @@ class ValidateRatingForm(ValidateFeedbackForm):
     def describes(self, tracker: Tracker, text: str, requested: Optional[str]) -> bool:
         """A remark about the service ("小姑娘挺热情 一会就办完了"), besides stars and names."""
         if answers.is_affirmation(text) or answers.declines(text) or answers.is_correction(text) \
-                or requested == "feedback_confirmed" and _confirms(text, _intent(tracker)):
+                or requested == "feedback_confirmed" and reading.confirms(text, _intent(tracker)):
             return False
-        rest = _RATING_WORDS.sub("", _without(without_stars(text), _names(tracker)))
-        return len(rest) >= MIN_REMARK
+        return len(reading.remark_left(text, _names(tracker))) >= reading.MIN_REMARK
 
     async def fill(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
                    requested: Optional[str], correcting: bool, describes: bool) -> dict[str, Any]:
@@ -264,7 +240,7 @@ class ValidateRatingForm(ValidateFeedbackForm):
             slots[f"{dimension}_stars"] = float(stars) if stars is not None else None
         if describes:  # what the user thinks of the service, said at any step, is the comment
             remark = without_stars(text)[:ratings.MAX_COMMENT]
-            slots["rating_comment"] = _told(tracker.get_slot("rating_comment"), remark)[:ratings.MAX_COMMENT]
+            slots["rating_comment"] = reading.told(tracker.get_slot("rating_comment"), remark)[:ratings.MAX_COMMENT]
         if stars_asked and (not found or None in found.values()):
             if describes and not found:
                 dispatcher.utter_message(text=render("remark_noted"))
@@ -304,14 +280,14 @@ class ValidateComplaintForm(ValidateFeedbackForm):
         where the form asks for it, a few words do ("态度太差了")."""
         if not text or answers.is_affirmation(text) or answers.declines(text):
             return False
-        if requested == "feedback_confirmed" and _confirms(text, _intent(tracker)):
+        if requested == "feedback_confirmed" and reading.confirms(text, _intent(tracker)):
             return False
-        left = _left(tracker, text)
+        left = reading.story_left(text, _names(tracker))
         if requested == "complaint_description":
-            return len(left) >= MIN_ANSWER
+            return len(left) >= reading.MIN_ANSWER
         # At the summary, a message that changes a detail or corrects tells more only with more words besides.
-        more = requested == "feedback_confirmed" and (_gives_detail(text) or answers.is_correction(text))
-        return len(left) >= MIN_STORY * (2 if more else 1)
+        more = requested == "feedback_confirmed" and (reading.gives_detail(text) or answers.is_correction(text))
+        return len(left) >= reading.MIN_STORY * (2 if more else 1)
 
     async def fill(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
                    requested: Optional[str], correcting: bool, describes: bool) -> dict[str, Any]:
@@ -328,11 +304,11 @@ class ValidateComplaintForm(ValidateFeedbackForm):
             dispatcher.utter_message(text=render("describe_please"))  # "对" is not what happened
             slots["complaint_description"] = None
         elif describes:  # every message about what happened is kept, whatever was asked
-            slots["complaint_description"] = _told(told, text)
+            slots["complaint_description"] = reading.told(told, text)
             if _intent(tracker) == OVERLONG:  # the channel cut a long description; it kept the first part
                 dispatcher.utter_message(text=render("description_cut", kept=len(text)))
-        elif requested in (None, "feedback_target") and len(_left(tracker, text)) >= MIN_ANSWER:
-            slots["complaint_opening"] = _told(told, text)  # "…窗口态度差": kept; what happened is still asked
+        elif requested in (None, "feedback_target") and len(reading.story_left(text, _names(tracker))) >= reading.MIN_ANSWER:
+            slots["complaint_opening"] = reading.told(told, text)  # "…窗口态度差": kept; what happened is still asked
         slots.update(self._details(dispatcher, tracker, text, requested, describes))
         return slots
 
@@ -402,13 +378,6 @@ def _corrects_something(tracker: Tracker, text: str) -> bool:
             or bool(parse_dimension_stars(text)) or bool(answers.when(text)))
 
 
-def _told(before: Optional[str], text: str) -> str:
-    """The description with this message's words added (nothing the user says about it is dropped)."""
-    if not before or text in before:
-        return text if not before else before
-    return f"{before}；{text}"
-
-
 def _unit_just_given(tracker: Tracker) -> Optional[int]:
     """The unit whose card answered the message before this one ("沈北新区政务服务中心", then "就是投诉 …")."""
     users = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
@@ -418,25 +387,6 @@ def _unit_just_given(tracker: Tracker) -> Optional[int]:
     if not any(e.get("event") == "action" and e.get("name") == "action_find_contact" for e in before):
         return None
     return contact_unit_id(tracker)
-
-
-def _confirms(text: str, intent: Optional[str]) -> bool:
-    """The summary is confirmed: the whole message agrees ("没问题 提交吧"), or a short yes."""
-    return answers.is_affirmation(text) or (intent == "affirm" or answers.says_yes(text)) and len(text) <= SHORT_YES
-
-
-def _gives_detail(text: str) -> bool:
-    """The message gives stars, a phone number, an anonymity choice or a time (said on its own: the 刚才 of
-    "我刚才那个投诉现在啥进度" is no answer)."""
-    alone = bool(answers.when(text)) and len(re.sub(r"\W", "", answers.without_answers(text))) <= MIN_STORY
-    return (bool(parse_dimension_stars(text)) or bare_stars(text) is not None or alone
-            or answers.phone_answer(text)[0] is not None or answers.anonymity(text) is not None)
-
-
-def _left(tracker: Tracker, text: str) -> str:
-    """What a complaint's message says besides whom, when, anonymity, a phone and asking words."""
-    rest = answers.without_answers(_without(answers.without_denied(text), _names(tracker)))
-    return _OPENING_WORDS.sub("", _CORRECTING.sub("", _ADDING.sub("", rest)))
 
 
 class ActionAskFeedbackTarget(Action):

@@ -1,7 +1,6 @@
 """The WeChat channel on the real Rasa server: messages built and signed exactly as WeChat sends them."""
 from __future__ import annotations
 
-import json
 import os
 import time
 import urllib.error
@@ -10,7 +9,7 @@ import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
