@@ -58,7 +58,9 @@ _SERVED_BY = re.compile(r"窗口|工作人员|办事员|民警|警察|干部|柜
 _COMPLAINING = re.compile(r"投诉|举报|告他|告她|反映|管不管|曝光")
 # A complaint's own answers: saying how to be reached or whether to stay anonymous is filing one.
 _FILING = re.compile(r"匿名|实名|不留名|留个?电话|电话\s*1[3-9]\d{9}|回访")
-MIN_STORY = 30  # a story this long with two of the conduct words above tells a complaint ("…到现在也没人来 … 工作人员就一句话等着吧")
+# A message this long is a story; one with two of the conduct words above tells a complaint
+# ("…到现在也没人来 … 工作人员就一句话等着吧").
+STORY_LENGTH = 30
 # Conduct that is a complaint by itself, without the word 投诉 ("工作人员故意刁难我").
 _MISCONDUCT = re.compile(r"推诿|扯皮|刁难|不作为|乱作为|吃拿卡要|索要|好处费|甩脸|爱答不理|爱搭不理|不理人|骂人|骂我|"
                          r"态度[^，,。\s]{0,3}(?:差|不好|恶劣|冲|横|蛮横)|说话[^，,。\s]{0,3}(?:冲|难听|横|凶|不客气)|"
@@ -204,16 +206,16 @@ def complains_of_treatment(text: str, mentions: "set[str] | frozenset[str]" = fr
     conduct = {m.group(0) for m in _CONDUCT.finditer(text)}
     said = _COMPLAINING.search(text) or _MISCONDUCT.search(text) or _FILING.search(text)
     served = (mentions & {"unit", "person"} or _SERVED_BY.search(text)
-              or _COMPLAINING.search(text) and ("matter" in mentions or len(text) >= MIN_STORY))
+              or _COMPLAINING.search(text) and ("matter" in mentions or len(text) >= STORY_LENGTH))
     treated = conduct and served
-    told = len(conduct) >= 2 and len(text) >= MIN_STORY and "?" not in text and "？" not in text
+    told = len(conduct) >= 2 and len(text) >= STORY_LENGTH and "?" not in text and "？" not in text
     return bool(treated and (said or told) and not _asks_where(text))
 
 
 def _asks_where(text: str) -> bool:
     """A question where to take a matter; a where-word inside a long story ("我都六十了上哪会整那玩意") is none."""
     text = _UNTOLD.sub(" ", text)  # "也不说去哪": what was not told, not a question
-    return bool(_WHERE.search(text) and (len(text) < MIN_STORY or _WHERE.search(text[-MIN_STORY // 2:])))
+    return bool(_WHERE.search(text) and (len(text) < STORY_LENGTH or _WHERE.search(text[-STORY_LENGTH // 2:])))
 
 
 def _is_follow_up(text: str) -> bool:

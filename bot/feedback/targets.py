@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 from bot.db.directory import Cadre, Unit
 from bot.directory.search import DirectoryIndex, UnitEntry, candidate_names, find_cadres
 from bot.nlp.text import canonical_district, find_district, normalise
+from bot.routing import STORY_LENGTH
 
 MIN_COVERAGE = 0.5  # a searched unit must explain at least this much of what the user said
 CLOSE = 0.75  # a runner-up scoring this close to the best makes the answer ambiguous
 MAX_CHOICES = 5
 # What people add around a target's name when rating or complaining; removed before searching.
-LONG = 30  # a message this long is a story, not a name
 _CITY = re.compile(r"市(?:级|里|本级)|沈阳市(?!场)|(?:^|\s|评价|投诉|举报|给|是|的)市(?!场)")  # "评价市医保局": the city's
 _CLAUSE = re.compile(r"[\s，,。！!？?；;]+")
 _NOISE = re.compile(
@@ -66,7 +66,7 @@ def resolve_target(session: Session, index: DirectoryIndex, text: str, *, person
     story that resolves to nothing is read from its start, where people name whom they mean
     ("于洪区派出所户籍窗口 前天下午三点多去的 …")."""
     found = _resolve(session, index, text, person, unit, district)
-    if found.found or len(text) < LONG:
+    if found.found or len(text) < STORY_LENGTH:
         return found
     for head in _heads(text):
         found = _resolve(session, index, head, person, unit, district)
