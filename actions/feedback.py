@@ -18,7 +18,7 @@ from bot import runtime
 from bot.errors import InvalidInput, NotFound
 from bot.feedback import answers, complaints, handling, ratings, reading
 from bot.feedback.render import complaint_summary, rating_summary, ticket_detail, ticket_line
-from bot.feedback.stars import bare_stars, parse_dimension_stars, without_stars
+from bot.feedback.stars import bare_stars, names_dimension, parse_dimension_stars, without_stars
 from bot.feedback.targets import Resolution, parse_key, resolve_target, unit_and_cadre, unit_name, unit_target
 from bot.db.directory import DISTRICTS
 from bot.nlp.text import find_district
@@ -41,7 +41,6 @@ DETAILS = ("feedback_target", "attitude_stars", "proficiency_stars", "rating_com
 LEAVE = {"stop", "goodbye", "help", "bot_challenge"}
 FREE_TEXT = {"complaint_description"}
 _BOTH = re.compile("都|全|均|两项|各")
-_DIMENSION = re.compile("态度|熟练|业务|效率|能力|专业")
 DISTRICT_NAMES = re.compile("|".join(DISTRICTS))
 _TICKET = re.compile(r"TS\s?\d{12}", re.IGNORECASE)
 
@@ -234,7 +233,7 @@ class ValidateRatingForm(ValidateFeedbackForm):
         bare = bare_stars(text) if stars_asked else None
         if bare is not None:  # "5" when stars were asked: the stars asked for
             found = {requested.removesuffix("_stars"): bare}
-        elif stars_asked and found and not _BOTH.search(text) and not _DIMENSION.search(text):
+        elif stars_asked and found and not _BOTH.search(text) and not names_dimension(text):
             found = {("attitude" if requested == "attitude_stars" else "proficiency"): found["attitude"]}
         for dimension, stars in found.items():
             slots[f"{dimension}_stars"] = float(stars) if stars is not None else None
@@ -372,10 +371,9 @@ def _without_district(label: Optional[str]) -> str:
 
 
 def _corrects_something(tracker: Tracker, text: str) -> bool:
-    """A correction names a new target, stars, phone or anonymity choice ("不对，是沈河区的")."""
+    """A correction names a new target, or gives a detail or digits of a phone ("不对，是沈河区的")."""
     return (any(entity(tracker, e) for e in ("district", "unit", "person"))
-            or answers.phone_answer(text)[1] or answers.anonymity(text) is not None
-            or bool(parse_dimension_stars(text)) or bool(answers.when(text)))
+            or reading.gives_detail(text) or answers.phone_answer(text)[1])
 
 
 def _unit_just_given(tracker: Tracker) -> Optional[int]:

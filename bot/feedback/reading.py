@@ -6,16 +6,18 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from bot.db.directory import DISTRICTS
 from bot.feedback import answers
 from bot.feedback.stars import bare_stars, parse_dimension_stars, without_stars
 
+_DISTRICT_PARTS = re.compile(r"(.+?)(新区|区|市|县)$")  # "沈北新区": 沈北, or the whole name
 # What an opening or a unit's name says besides what happened: asking words, kinds of units, districts.
 OPENING_WORDS = re.compile(
     "我要|我想|想|要|投诉|举报|反映|一下|问题|怎么|在哪|哪里|能帮我|吗|的|了|工作人员|窗口|大厅|中心|局|"
     "沈阳市?|市场监督管理|市场监管|政务服务|税务|社保|社会保险|人社|公积金|派出所|分局|办事处|街道|服务|管理|"
     "所|处|站|队|科|公司|"
-    "和平区?|沈河区?|大东区?|皇姑区?|铁西区?|苏家屯区?|浑南区?|沈北新?区?|于洪区?|辽中区?|新民市?|康平县?|法库县?|"
-    "[，。！？,.!?\\s]")
+    + "".join(f"{re.escape(base)}(?:{suffix})?|" for base, suffix in (_DISTRICT_PARTS.match(d).groups() for d in DISTRICTS))
+    + "[，。！？,.!?\\s]")
 RATING_WORDS = re.compile("我要|我想|想|帮我|给|评价|评个价|评一下|评分|打分|打个分|评|一下|都|全|的|了|吧|啊|呗|嗯|哦|"
                            "知道|那就|就|也|她|他|打|对|这个|那个|好的|行|"
                            "服务|态度|熟练程度|熟练|业务|[，。！？,.!?\\s]")

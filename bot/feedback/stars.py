@@ -78,3 +78,8 @@ _SAID_STARS = re.compile("(?:" + _DIMENSION_WORD.pattern + r")?[\s：:是给打�
 def without_stars(text: str) -> str:
     """What a message says besides its stars: "态度五星，小姑娘挺热情" → "小姑娘挺热情"."""
     return re.sub(r"^[\s，,。.！!、；;]+|[\s，,。.！!、；;]+$", "", _SAID_STARS.sub(" ", text or "")).strip()
+
+
+def names_dimension(text: str) -> bool:
+    """The text names 服务态度 or 熟练程度 in some words ("态度", "业务", "效率")."""
+    return bool(_DIMENSION_WORD.search(text or ""))
