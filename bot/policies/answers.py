@@ -177,7 +177,8 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
     if category is None and LIST_WORDS.search(question) and says_nothing_more(question):
         text = render("policy_categories", categories="、".join(POLICY_CATEGORIES), url=f"{public_url}/policies")
         return PolicyAnswer(text, question=question, menu=True)  # "有什么政策": which kind, then the list
-    if stays and asks_more and (not hits or hits[0].coverage < FOUND_COVERAGE):  # "那上哪装": still that policy
+    if stays and asks_more and (not hits or hits[0].policy.code not in index.named(question)) \
+            and index.unmentioned_topic(question, context) is None:  # "那上哪装": still that policy
         return _overview(context, question, public_url, today)
     if not hits or hits[0].coverage < FOUND_COVERAGE:
         return not_found(_likely_issuer(hits, question), hotline)

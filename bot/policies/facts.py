@@ -20,12 +20,24 @@ EXTRA_PENALTY = 0.1  # per bigram of an amount's item the question does not say 
 MARGIN = 0.05  # amounts scoring this close to the best are shown with it
 DESCRIBED = 3  # bigrams of an item the question must say before the item's other words count against it
 _GRADE_WORDS = re.compile(r"第?[一二三四五六七八九十两\d]+(?:[到至、\-—~～][一二三四五六七八九十\d]+)?[级档类]")
-_PAID = re.compile(r"发放|到账|补发|拨付|兑现")
+_PAID = re.compile(r"发放|到账|补发|拨付|兑现|放款|打款|打到")
+_PROCESSED = re.compile(r"审完|审核|审下来|批下来|办下来|办完|弄完|办好")  # how long it takes: the payment field's figure
 _APPLY = re.compile(r"申请|申报|报名|提交|报")
 _DURATION = re.compile(r"多长时间|几天|几个月|几年|多少天|多少个?工作日|多少年|多少个月")
 _DURATION_ITEM = re.compile(r"时限|期限|时间|用时|多久|几年|年限")
 _DURATION_VALUE = re.compile(r"[\d一二三四五六七八九十两半]+个?(工作日|日|天|周|月|年)(内|以内)?")
 _EXPIRY = re.compile(r"到期|管到|执行到|有效期|到哪年|到什么时候|还有效|还能用")
+_UNTIL = re.compile(r"截至|截止|执行至|有效期至|\d{4}年\d{1,2}月\d{1,2}日(前|止)")  # an amount's own end date
+_BEFORE = re.compile(r"提前")  # "提前多长时间找银行": how long before, the deadline's matter
+_FEE = re.compile(r"费|免费|收费|(?<![\d.])0元")
+# The unit of time a duration question asks in, and the units of the figures that answer it.
+_UNITS = tuple((re.compile(asked), re.compile(rf"[\d一二三四五六七八九十两半]+个?({unit})")) for asked, unit in (
+    (r"几天|多少天|几个?工作日|多少个?工作日", "工作日|日|天"), (r"几个月|多少个月", "月"), (r"几年|多少年", "年")))
+# The question's asking words in the frequent questions' wording: shared with an item, they say nothing
+# about which item is meant ("期限" reads as "多长时间").
+_ASKING = frozenset(bigrams("多长时间 什么时候 多少 费用"))
+# What a verb of the question asks of an item: "能贷多少" is the loan's limit, "能补几年" the subsidy's.
+_VERB_NOUNS = (("贷", "额度"), ("借", "额度"), ("补", "补贴"), ("奖", "奖励"), ("扣", "扣除"), ("退", "退还"))
 _START = re.compile(r"开始|起算|生效|执行|实施|施行|从什么时候")
 
 
@@ -124,19 +136,21 @@ def cn_date(day: Optional[date]) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
-def amounts_asked(facts: Facts, question: str, durations_only: bool = False) -> list[Amount]:
+def amounts_asked(facts: Facts, question: str, durations: Optional[bool] = False) -> list[Amount]:
     """The amounts ``question`` asks about, best first: those whose item says most of what it says
     (grades aside), with those nearly as good, and of these the ones of the grade it names; all of them
-    (up to MAX_AMOUNTS) when it says nothing an item says. With ``durations_only``, only periods and time
-    limits; "一到四级…" gets the amount of each grade."""
+    (up to MAX_AMOUNTS) when it says nothing an item says. ``durations``: True for periods and time limits
+    only, False for sums rather than periods when there are any, None for either; "一到四级…" gets the
+    amount of each grade."""
     asked = grades(question)
-    candidates = [a for a in facts.amounts if (not durations_only or _is_duration(a))
+    candidates = [a for a in facts.amounts if (not durations or _is_duration(a) or _DURATION_VALUE.search(a.value))
                   and not (asked and grades(a.item) and not grades(a.item) & asked)]
-    if not durations_only:  # "一年房租最多补多少" is not about how long it is paid
+    if durations is False:  # "一年房租最多补多少" is not about how long it is paid
         candidates = [a for a in candidates if not _is_duration(a)] or candidates
     if not candidates:
         return []
-    said = set(bigrams(_GRADE_WORDS.sub(" ", question)))
+    said = set(bigrams(_GRADE_WORDS.sub(" ", question))) - _ASKING
+    said |= {noun for verb, noun in _VERB_NOUNS if verb in question}
     scores, overlaps = [], []
     for amount in candidates:
         item = set(bigrams(canon(_GRADE_WORDS.sub(" ", amount.item))))
@@ -164,7 +178,7 @@ def answer(facts: Facts, kinds: frozenset[str], question: str, effective_on: dat
     return "\n".join(dict.fromkeys(parts[:2])) or None  # at most two things asked in one message
 
 
-ORDER = ("payer", "time", "materials", "place", "steps", "eligibility", "amount")
+ORDER = ("payer", "time", "fee", "materials", "place", "steps", "eligibility", "amount")
 
 
 def _answer(facts: Facts, kind: str, question: str, effective_on: date, expires_on: Optional[date],
@@ -173,6 +187,9 @@ def _answer(facts: Facts, kind: str, question: str, effective_on: date, expires_
         return _amounts(amounts_asked(facts, question))
     if kind == "time":
         return _time(facts, question, effective_on, expires_on)
+    if kind == "fee":  # "代办收钱不", "领UKey要花钱不": the figures about fees
+        fees = [a for a in facts.amounts if _FEE.search(a.item + a.value)]
+        return _amounts(amounts_asked(Facts(amounts=tuple(fees)), question, durations=None)) if fees else ""
     if kind == "payer":
         return facts.payer and f"谁来支付：{facts.payer}"
     if kind == "eligibility":
@@ -188,6 +205,15 @@ def _answer(facts: Facts, kind: str, question: str, effective_on: date, expires_
     return ""
 
 
+def _in_unit_asked(amounts: list[Amount], question: str) -> list[Amount]:
+    """Of the durations found, those in the unit the question asks in ("几天能办完": days, not the
+    five years to pay in capital), when there are any."""
+    for asked, unit in _UNITS:
+        if asked.search(question):
+            return [a for a in amounts if unit.search(a.value)] or amounts
+    return amounts
+
+
 def _amounts(amounts: list[Amount]) -> str:
     if not amounts:
         return ""
@@ -199,15 +225,21 @@ def _amounts(amounts: list[Amount]) -> str:
 
 
 def _time(facts: Facts, question: str, effective_on: date, expires_on: Optional[date]) -> str:
-    if _DURATION.search(question):  # "几天能到账", "补多长时间": a figure, not a date
-        return _amounts(amounts_asked(facts, question, durations_only=True))
-    if _PAID.search(question):
-        return facts.payment and f"发放时间：{facts.payment}"
+    if _PAID.search(question) and facts.payment:  # "几天能放款", "啥时候能发下来"
+        return f"发放时间：{facts.payment}"
+    if _DURATION.search(question) and not _BEFORE.search(question):  # "补多长时间": a figure, not a date
+        periods = _amounts(_in_unit_asked(amounts_asked(facts, question, durations=True), question))
+        if periods or not (_PROCESSED.search(question) and _DURATION_VALUE.search(facts.payment)):
+            return periods
+        return f"办理时限：{facts.payment}"  # "多长时间能审完": how long the payment field says it takes
     deadline = facts.deadline and f"申请期限：{facts.deadline}"
-    if _APPLY.search(question) or "截止" in question and deadline:
+    if (_APPLY.search(question) or _BEFORE.search(question) or "截止" in question) and deadline:
         return deadline
     if _EXPIRY.search(question) or "截止" in question:  # "这个政策管到啥时候"
-        return f"本政策执行至{cn_date(expires_on)}。" if expires_on else deadline
+        if expires_on:
+            return f"本政策执行至{cn_date(expires_on)}。"
+        until = [a for a in amounts_asked(facts, question) if _UNTIL.search(a.value)]
+        return _amounts(until) if until else deadline  # "中型企业…能办到哪年": the part that ends
     start = f"自{cn_date(effective_on)}起执行。"
     if _START.search(question):
         return start

@@ -35,6 +35,7 @@ STOP = frozenset("""
 MIN_TOPIC = 3  # characters: two-character words are too often abbreviations ("社保", "高企") to judge by
 EXPIRED_FACTOR = 0.6  # an expired policy still answers, but after the ones in force
 TYPE_MATCH, TYPE_MISMATCH = 1.3, 0.7  # a frequent question of the kind asked, or of another kind
+UNKNOWN_WEIGHT = 0.5  # a bigram no policy holds ("俺们", "挣一") counts this much against a policy's coverage
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,8 @@ class PolicyIndex:
                 best_faq[owner] = (score, faq)
         policy_scores = {i: s for i, s in self.policy_bm25.scores(terms).items() if i in allowed}
         wanted = self.informative(query)
+        unknown = len(wanted - self.known_bigrams)
+        said = len(wanted) - unknown + UNKNOWN_WEIGHT * unknown
         hits = []
         for i in set(best_faq) | set(policy_scores):
             policy = self.policies[i]
@@ -169,7 +172,7 @@ class PolicyIndex:
             score = faq_score + 0.5 * policy_scores.get(i, 0.0)
             if policy.expired(today):
                 score *= EXPIRED_FACTOR
-            coverage = len(wanted & self.vocab[i]) / len(wanted) if wanted else 0.0
+            coverage = len(wanted & self.vocab[i]) / said if said else 0.0
             named = any(n in text for n in self.names[i])
             hits.append(PolicyHit(policy, score, faq, 1.0 if named else coverage))
         hits.sort(key=lambda h: (-h.score, h.policy.code))
@@ -211,11 +214,13 @@ class PolicyIndex:
 
 
     def unmentioned_topic(self, query: str, policy: PolicyEntry) -> Optional[str]:
-        """A subject the query names that the policy never mentions, not even in part (no two characters of
-        it in a row): "失业金" asked of the one-off start-up subsidy. None when every subject is there."""
+        """A subject the query names that the policy does not mention: neither its head (its last two
+        characters, "公章" of "刻公章") nor most of it. "失业金" asked of the one-off start-up subsidy, or
+        "出租车" of a rule that only says "出租", is not there. None when every subject is there."""
         mentions = self.mentions[self.by_code_index[policy.code]]
         return next((w for w in words(canon(query), self.dict_file) if w in self.topics
-                     and not any(b in mentions for b in bigrams(w))), None)
+                     and w[-2:] not in mentions and 2 * sum(b in mentions for b in bigrams(w)) <= len(bigrams(w))),
+                    None)
 
     def unknown_subject(self, query: str) -> Optional[str]:
         """The longest word of the query no policy mentions even in part ("宠物狗", "托育园"), or None."""

@@ -59,7 +59,7 @@ def test_each_kind_from_its_field() -> None:
 
 
 def test_a_period_is_not_a_sum_of_money() -> None:
-    assert amounts_asked(INJURY, canon("补发最长多长时间"), durations_only=True) == [INJURY.amounts[-1]]
+    assert amounts_asked(INJURY, canon("补发最长多长时间"), durations=True) == [INJURY.amounts[-1]]
     assert INJURY.amounts[-1] not in amounts_asked(INJURY, canon("护理费最多多少"))
 
 
