@@ -30,8 +30,9 @@ ONE_POLICY_COVERAGE = 0.35  # a "有啥奖励" question whose best policy holds 
 APPLY_WORDS = re.compile(r"怎么申请|如何申请|咋申请|怎么办理|如何办理|咋办|去哪|在哪|流程|步骤|手续|材料")
 FOLLOW_UP_CHARS = 12  # a question this short after a policy's answer is about that policy unless it names another
 FOLLOW_UP = re.compile(r"^(那|那么|那个|还有|另外|再问一下)|呢[？?。！!]*$")
+ELLIPTICAL = re.compile(r"呢[？?。！!]*$")  # "那二级呢": asks again what was asked, of another case
 OURS = re.compile(r"我们|俺们|咱们|我家|俺家|我的|本公司|我公司|我司")
-MANY_WORDS = re.compile(r"都有|哪些|都是啥|都啥|列出|几种|几项")
+MANY_WORDS = re.compile(r"都有|哪些|都是啥|都啥|列出|几种|几项|措施|优惠")  # asks for several
 LIST_WORDS = re.compile(r"有(什么|哪些|啥)|都有|哪些政策|什么政策|啥政策|政策有|列出|介绍")
 
 
@@ -76,6 +77,8 @@ def _specific(index: PolicyIndex, policy: PolicyEntry, question: str, public_url
     field for that kind (an amount, when it is paid, who pays …), else a frequent question sharing enough of
     its words (in a follow-up to ``earlier``, one of the kind asked); None when none of them answers it."""
     kinds = question_types(canon(question))
+    if not kinds and earlier and ELLIPTICAL.search(question):  # "那要是过了一个亿呢": what was asked before
+        kinds = question_types(canon(earlier))
     faq, share = index.best_faq(question, policy)
     fits = faq is not None and bool(kinds & index.kinds_of(policy, faq))
     if faq is not None and share >= CLOSE_FAQ and (fits or not kinds) and len(grades(question)) <= 1:
@@ -147,7 +150,7 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
                     category: Optional[str] = None, enterprise: Optional[Profile] = None) -> PolicyAnswer:
     """The best answer to ``question`` given the policy talked about before (``context_code``) and the
     enterprise asking (bound to the user, or described in the question), if any."""
-    question = question.strip()
+    question = index.corrected(question.strip())
     context = index.by_code.get(context_code or "")
     stays = context is not None and (FOLLOW_UP.search(question) or len(question) <= FOLLOW_UP_CHARS) \
         and not _names_another(index, question, context)

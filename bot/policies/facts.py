@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable, Optional
 
+from bot.nlp.numbers import NUMERAL, to_int
 from bot.nlp.text import bigrams
 from bot.policies.questions import canon, grades
 
@@ -36,6 +37,10 @@ _UNITS = tuple((re.compile(asked), re.compile(rf"[\d一二三四五六七八九�
 # The question's asking words in the frequent questions' wording: shared with an item, they say nothing
 # about which item is meant ("期限" reads as "多长时间").
 _ASKING = frozenset(bigrams("多长时间 什么时候 多少 费用"))
+# A sum the question states ("营收过了两千万", "卖了200万美金", "过一个亿") and the threshold an item
+# names ("年营业收入首次突破2000万元"): of tiered rewards, the tier the sum reaches is the one asked.
+_SUM = re.compile(rf"({NUMERAL})个?(亿|万)")
+_THRESHOLD = re.compile(rf"(?:超过|突破|达到|过)({NUMERAL})(亿|万)")
 # What a verb of the question asks of an item: "能贷多少" is the loan's limit, "能补几年" the subsidy's.
 _VERB_NOUNS = (("贷", "额度"), ("借", "额度"), ("补", "补贴"), ("奖", "奖励"), ("扣", "扣除"), ("退", "退还"))
 _START = re.compile(r"开始|起算|生效|执行|实施|施行|从什么时候")
@@ -149,6 +154,9 @@ def amounts_asked(facts: Facts, question: str, durations: Optional[bool] = False
         candidates = [a for a in candidates if not _is_duration(a)] or candidates
     if not candidates:
         return []
+    reached = _tier_reached(candidates, question)
+    if reached:  # "营收过了两千万 奖多少": the tier that sum reaches
+        return reached
     said = set(bigrams(_GRADE_WORDS.sub(" ", question))) - _ASKING
     said |= {noun for verb, noun in _VERB_NOUNS if verb in question}
     scores, overlaps = [], []
@@ -165,12 +173,34 @@ def amounts_asked(facts: Facts, question: str, durations: Optional[bool] = False
     return (graded or chosen)[:MAX_AMOUNTS]
 
 
+def _names_item(facts: Facts, question: str) -> bool:
+    """True when the question says enough of an amount's item to choose it alone ("那部分不能自理的呢")."""
+    said = set(bigrams(question)) - _ASKING
+    return any(len(said & set(bigrams(canon(a.item)))) >= DESCRIBED for a in facts.amounts)
+
+
+def _sum(number: str, unit: str) -> Optional[int]:
+    value = to_int(number)
+    return None if value is None else value * (100_000_000 if unit == "亿" else 10_000)
+
+
+def _tier_reached(amounts: list[Amount], question: str) -> list[Amount]:
+    """Of tiered amounts, the highest tier the sum the question states reaches (the lowest when it reaches
+    none, with its condition); empty when the question states no sum or there are no tiers."""
+    said = [_sum(*m.groups()) for m in _SUM.finditer(question)]
+    tiers = [(_sum(*m.groups()), a) for a in amounts for m in [_THRESHOLD.search(a.item)] if m]
+    if not said or said[-1] is None or len(tiers) < 2 or any(t is None for t, _ in tiers):
+        return []
+    reached = [(t, a) for t, a in tiers if t <= said[-1]]  # type: ignore[operator]
+    return [max(reached or [min(tiers, key=lambda pair: pair[0])], key=lambda pair: pair[0])[1]]
+
+
 def answer(facts: Facts, kinds: frozenset[str], question: str, effective_on: date,
            expires_on: Optional[date] = None, steps: tuple[str, ...] = (), earlier: str = "") -> Optional[str]:
     """The answer the facts give to a question of ``kinds`` (bot.policies.questions), or None when they
     hold none; ``question`` is in the frequent questions' wording (canon). A follow-up's amounts are
     chosen with the ``earlier`` question too ("比原来多了多少" after "三级伤残津贴现在多少")."""
-    if earlier and not grades(question):
+    if earlier and not grades(question) and not _names_item(facts, question):
         question = f"{earlier} {question}"
     parts = [part for part in (_answer(facts, kind, question, effective_on, expires_on, steps)
                                for kind in ORDER if kind in kinds)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.db.directory import Matter
 from bot.db.policies import Policy
 from bot.nlp.bm25 import BM25
+from bot.nlp.sound import SoundIndex
 from bot.nlp.text import DISTRICT_FORMS, bigrams, normalise
 from bot.nlp.tokenize import words
 from bot.policies.eligibility import Rules
@@ -120,6 +121,10 @@ class PolicyIndex:
         df: Counter[str] = Counter(b for pairs in self.faq_bigrams.values() for _, q, a in pairs for b in q | a)
         self.idf = {b: math.log(1 + len(self.faq_owner) / n) for b, n in df.items()}
         self.policy_bm25 = BM25(policy_docs)
+        # What the library says, by sound: "稳岗反还", "申情" are typed by people who said 稳岗返还, 申请.
+        self.sound = SoundIndex([*self.topics, *(n for names in self.names for n in names),
+                                 *(w for p in self.policies for f in p.faqs for w in words(f.question, dict_file)
+                                   if len(w) > 1 and w not in STOP)])
 
     @classmethod
     def load(cls, session: Session, dict_file: Optional[str] = None) -> "PolicyIndex":
@@ -136,6 +141,10 @@ class PolicyIndex:
             faqs=tuple(FaqEntry(f.position, f.question, f.answer) for f in p.faqs),
             facts=Facts.from_json(p.facts), rules=Rules.parse(p.eligibility),
         ) for p in rows], dict_file, topics)
+
+    def corrected(self, text: str) -> str:
+        """``text`` with typed sound-alikes of the library's words replaced (稳岗反还 → 稳岗返还)."""
+        return self.sound.correct(text)
 
     def terms(self, text: str) -> list[str]:
         """Informative jieba words and character bigrams of ``text``."""
