@@ -24,7 +24,9 @@ _GRADE_WORDS = re.compile(r"第?[一二三四五六七八九十两\d]+(?:[到至
 _PAID = re.compile(r"发放|到账|补发|拨付|兑现|放款|打款|打到")
 _PROCESSED = re.compile(r"审完|审核|审下来|批下来|办下来|办完|弄完|办好")  # how long it takes: the payment field's figure
 _APPLY = re.compile(r"申请|申报|报名|提交|报")
-_DURATION = re.compile(r"多长时间|几天|几个月|几年|多少天|多少个?工作日|多少年|多少个月")
+_DURATION = re.compile(r"多长|几天|几个月|几年|多少天|多少个?工作日|多少年|多少个月")
+# A figure that is a condition of the policy ("裁员率上限：不高于5.5%", "缴纳社保要求：满3个月").
+_CONDITION = re.compile(r"要求|上限|下限|门槛|条件|年限|^(不高于|不低于|不少于|不超过|满|达到)")
 _DURATION_ITEM = re.compile(r"时限|期限|时间|用时|多久|几年|年限")
 _DURATION_VALUE = re.compile(r"[\d一二三四五六七八九十两半]+个?(工作日|日|天|周|月|年)(内|以内)?")
 _EXPIRY = re.compile(r"到期|管到|执行到|有效期|到哪年|到什么时候|还有效|还能用")
@@ -41,6 +43,9 @@ _ASKING = frozenset(bigrams("多长时间 什么时候 多少 费用"))
 # names ("年营业收入首次突破2000万元"): of tiered rewards, the tier the sum reaches is the one asked.
 _SUM = re.compile(rf"({NUMERAL})个?(亿|万)")
 _THRESHOLD = re.compile(rf"(?:超过|突破|达到|过)({NUMERAL})(亿|万)")
+# An enterprise size ("中小微企业", "大型企业"; 小微 reads 小型微型 in the frequent questions' wording): a
+# qualifier like a grade, so that a question naming no size gets the amount of each.
+_SIZE = re.compile(r"(大型|中型|小型|微型|中小微|中小|小微)(企业)?")
 # What a verb of the question asks of an item: "能贷多少" is the loan's limit, "能补几年" the subsidy's.
 _VERB_NOUNS = (("贷", "额度"), ("借", "额度"), ("补", "补贴"), ("奖", "奖励"), ("扣", "扣除"), ("退", "退还"))
 _START = re.compile(r"开始|起算|生效|执行|实施|施行|从什么时候")
@@ -147,9 +152,10 @@ def amounts_asked(facts: Facts, question: str, durations: Optional[bool] = False
     (up to MAX_AMOUNTS) when it says nothing an item says. ``durations``: True for periods and time limits
     only, False for sums rather than periods when there are any, None for either; "一到四级…" gets the
     amount of each grade."""
-    asked = grades(question)
+    asked, size = grades(question), sizes(question)
     candidates = [a for a in facts.amounts if (not durations or _is_duration(a) or _DURATION_VALUE.search(a.value))
-                  and not (asked and grades(a.item) and not grades(a.item) & asked)]
+                  and not (asked and grades(a.item) and not grades(a.item) & asked)
+                  and not (size and sizes(a.item) and not sizes(a.item) & size)]
     if durations is False:  # "一年房租最多补多少" is not about how long it is paid
         candidates = [a for a in candidates if not _is_duration(a)] or candidates
     if not candidates:
@@ -162,15 +168,21 @@ def amounts_asked(facts: Facts, question: str, durations: Optional[bool] = False
     scores, overlaps = [], []
     for amount in candidates:
         item = set(bigrams(canon(_GRADE_WORDS.sub(" ", amount.item))))
+        core = set(bigrams(canon(_SIZE.sub(" ", _GRADE_WORDS.sub(" ", amount.item)))))  # sizes are no extra words
         value = set(bigrams(canon(amount.value)))
         overlaps.append(len(item & said) + VALUE_WEIGHT * len(value & said))
         described = len(item & said) >= DESCRIBED  # "部分不能自理的护理费", not merely "护理费"
-        scores.append(overlaps[-1] - EXTRA_PENALTY * len(item - said) * described)
+        scores.append(overlaps[-1] - EXTRA_PENALTY * len(core - said) * described)
     best = max(scores)
     chosen = [a for score, a in sorted(zip(scores, candidates), key=lambda pair: -pair[0])
               if score >= best - MARGIN] if max(overlaps) > 0 else candidates  # "工伤待遇涨了多少": all
     graded = [a for a in chosen if grades(a.item) & asked]
     return (graded or chosen)[:MAX_AMOUNTS]
+
+
+def sizes(text: str) -> frozenset[str]:
+    """The enterprise sizes ``text`` (in the frequent questions' wording) names: 大, 中, 小, 微."""
+    return frozenset(ch for m in _SIZE.finditer(text) for ch in m.group(1) if ch in "大中小微")
 
 
 def _names_item(facts: Facts, question: str) -> bool:
@@ -223,7 +235,9 @@ def _answer(facts: Facts, kind: str, question: str, effective_on: date, expires_
     if kind == "payer":
         return facts.payer and f"谁来支付：{facts.payer}"
     if kind == "eligibility":
-        return facts.eligible and f"适用对象和条件：{facts.eligible}"
+        figures = [a.line() for a in facts.amounts if _CONDITION.search(a.item) or _CONDITION.search(a.value)]
+        return facts.eligible and f"适用对象和条件：{facts.eligible}" + (
+            "\n具体标准：" + "；".join(figures) + "。" if figures else "")
     if kind == "materials":
         return facts.materials and "需要准备：" + "、".join(facts.materials)
     if kind == "place":

@@ -19,6 +19,7 @@ from bot.nlp.text import normalise
 PARAPHRASES: tuple[tuple[re.Pattern[str], Union[str, Callable[[re.Match[str]], str]]], ...] = tuple((re.compile(a), b) for a, b in (
     (r"啥时候|什么时间|何时|几时|多会儿|哪天", "什么时候"),
     (r"发下来|发到手|到手|到账|能拿到", "发放"),
+    (r"打到(哪|什么|啥)|打(给|进)(哪|谁)|发到(哪|什么|啥)", "发放到哪"),  # "钱打到哪": where the payment goes
     (r"(去|到|上)?(哪里|哪儿|哪)(去)?(办理|办)", "在哪里办理"),
     (r"给不给钱|给钱不|多给(点|些|钱)", "给多少"),
     (r"有没有(补贴|补助|奖励)|有(补贴|补助|奖励)(吗|没|不)", lambda m: f"{m.group(1) or m.group(2)}多少"),
@@ -52,7 +53,7 @@ def canon(text: str) -> str:
 # Read on text already put into the frequent questions' wording (canon).
 TYPES: dict[str, re.Pattern[str]] = {name: re.compile(rx) for name, rx in {
     "amount": r"多少|几块|金额|标准|额度|最高|比例|几折|折扣|费率|涨(了|没|不|吗|多少)|增加|能(拿|领|贷|扣|报|补|奖)(多少|几)|补贴多少|奖励多少|扣除多少",
-    "time": r"什么时候|几月|几号|哪年|到账|发到手|发下来|发放|多长时间|几天|几年|几个月|多少年|多少个?工作日|截止|期限|开始|起算|有效期|到期",
+    "time": r"什么时候|几月|几号|哪年|到账|发到手|发下来|发放|多长|几天|几年|几个月|多少年|多少个?工作日|截止|期限|开始|起算|有效期|到期",
     "payer": r"由谁支付|谁支付|(?<!找)谁给|谁出|谁负担|谁承担|支付|出资|资金渠道|原渠道",
     "eligibility": r"条件|符合|资格|享受|哪些人|谁能|范围|适用|对象|能不能|能申请吗|算不算|有份|够格|还能(拿|领|申请|办)",
     "materials": r"材料|需要什么|证件|带什么|提供什么|要带",

@@ -35,6 +35,7 @@ STOP = frozenset("""
 """.split())
 MIN_TOPIC = 3  # characters: two-character words are too often abbreviations ("社保", "高企") to judge by
 EXPIRED_FACTOR = 0.6  # an expired policy still answers, but after the ones in force
+NAMED_FACTOR = 1.2  # a policy the question names (short title or keyword) before those sharing its words
 TYPE_MATCH, TYPE_MISMATCH = 1.3, 0.7  # a frequent question of the kind asked, or of another kind
 UNKNOWN_WEIGHT = 0.5  # a bigram no policy holds ("俺们", "挣一") counts this much against a policy's coverage
 
@@ -183,6 +184,8 @@ class PolicyIndex:
                 score *= EXPIRED_FACTOR
             coverage = len(wanted & self.vocab[i]) / said if said else 0.0
             named = any(n in text for n in self.names[i])
+            if named:  # "毕业生生活补贴" is the policy of that name, not one that mentions it
+                score *= NAMED_FACTOR
             hits.append(PolicyHit(policy, score, faq, 1.0 if named else coverage))
         hits.sort(key=lambda h: (-h.score, h.policy.code))
         return hits[:limit]
