@@ -87,7 +87,7 @@ def _specific(index: PolicyIndex, policy: PolicyEntry, question: str, public_url
         return _reply(policy, render("policy_contact", issuer=policy.issuer, phone=policy.answer_phone),
                       question, public_url, today)
     body = facts_answer(policy.facts, kinds, canon(question), policy.effective_on, policy.expires_on, policy.steps,
-                        canon(earlier or ""))
+                        canon(earlier or ""), policy.short_title)
     if body:
         return _reply(policy, body, question, public_url, today)
     if faq is not None and (share >= FAQ_COVERAGE or earlier is not None and fits):

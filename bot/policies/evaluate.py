@@ -2,7 +2,7 @@
 
 Each item is a question as people write it (``q``, with ``after`` the question before it in the same
 conversation) labelled with what answers it: ``policy`` (a code) and ``expect`` (the figure or fact the
-answer must contain, one string or several), or ``category`` (a "what exists" question: the answer lists
+answer must contain, one string or several; "a|b" when it may be said either way), or ``category`` (a "what exists" question: the answer lists
 that category), or ``none: true`` (no policy is about its subject: the answer must say so rather than
 present another policy). ``type`` is the kind of question (amount, time, payer, …; list for categories).
 
@@ -92,7 +92,7 @@ def evaluate(index: PolicyIndex, items: list[dict[str, Any]], today: date) -> Re
             context, previous = (first.policy.code if first.policy else None), first.question
         answer = _ask(index, item["q"], today, context, previous)
         wanted = expected(item)
-        exact = all(w in answer.text for w in wanted) if wanted else None
+        exact = all(any(way in answer.text for way in w.split("|")) for w in wanted) if wanted else None
         if "category" in item:
             right = answer.category == item["category"]
         elif item.get("none"):

@@ -17,8 +17,9 @@ TEXT_KEYS = ("payer", "payment", "deadline", "eligible", "channel", "place")
 AMOUNT_KEYS = ("item", "value", "change", "from")
 MAX_AMOUNTS = 6  # amounts shown at once when the question does not say which
 VALUE_WEIGHT = 0.5  # a bigram the question shares with the figure itself ("最高", "每年")
-EXTRA_PENALTY = 0.1  # per bigram of an amount's item the question does not say ("大部分" when "部分" is asked)
-MARGIN = 0.05  # amounts scoring this close to the best are shown with it
+EXTRA_PENALTY = 0.05  # per bigram of an amount's item the question does not say ("大部分" when "部分" is asked): a tie-breaker
+MARGIN = 0.01  # amounts scoring this close to the best (a tie) are shown with it
+SUBJECT_DISCOUNT = 0.5  # of a bigram of the policy's name: it says which policy more than which item
 DESCRIBED = 3  # bigrams of an item the question must say before the item's other words count against it
 _GRADE_WORDS = re.compile(r"第?[一二三四五六七八九十两\d]+(?:[到至、\-—~～][一二三四五六七八九十\d]+)?[级档类]")
 _PAID = re.compile(r"发放|到账|补发|拨付|兑现|放款|打款|打到")
@@ -47,7 +48,8 @@ _THRESHOLD = re.compile(rf"(?:超过|突破|达到|过)({NUMERAL})(亿|万)")
 # qualifier like a grade, so that a question naming no size gets the amount of each.
 _SIZE = re.compile(r"(大型|中型|小型|微型|中小微|中小|小微)(企业)?")
 # What a verb of the question asks of an item: "能贷多少" is the loan's limit, "能补几年" the subsidy's.
-_VERB_NOUNS = (("贷", "额度"), ("借", "额度"), ("补", "补贴"), ("奖", "奖励"), ("扣", "扣除"), ("退", "退还"))
+_VERB_NOUNS = (("贷", "额度"), ("借", "额度"), ("补", "补贴"), ("奖", "奖励"), ("扣", "扣除"), ("退", "退还"),
+               ("招", "吸纳"))
 _START = re.compile(r"开始|起算|生效|执行|实施|施行|从什么时候")
 
 
@@ -146,12 +148,12 @@ def cn_date(day: Optional[date]) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
-def amounts_asked(facts: Facts, question: str, durations: Optional[bool] = False) -> list[Amount]:
+def amounts_asked(facts: Facts, question: str, durations: Optional[bool] = False, subject: str = "") -> list[Amount]:
     """The amounts ``question`` asks about, best first: those whose item says most of what it says
     (grades aside), with those nearly as good, and of these the ones of the grade it names; all of them
     (up to MAX_AMOUNTS) when it says nothing an item says. ``durations``: True for periods and time limits
     only, False for sums rather than periods when there are any, None for either; "一到四级…" gets the
-    amount of each grade."""
+    amount of each grade. The words of ``subject`` (the policy's name) say which policy, not which item."""
     asked, size = grades(question), sizes(question)
     candidates = [a for a in facts.amounts if (not durations or _is_duration(a) or _DURATION_VALUE.search(a.value))
                   and not (asked and grades(a.item) and not grades(a.item) & asked)
@@ -165,12 +167,14 @@ def amounts_asked(facts: Facts, question: str, durations: Optional[bool] = False
         return reached
     said = set(bigrams(_GRADE_WORDS.sub(" ", question))) - _ASKING
     said |= {noun for verb, noun in _VERB_NOUNS if verb in question}
+    named = set(bigrams(canon(subject)))
     scores, overlaps = [], []
     for amount in candidates:
         item = set(bigrams(canon(_GRADE_WORDS.sub(" ", amount.item))))
         core = set(bigrams(canon(_SIZE.sub(" ", _GRADE_WORDS.sub(" ", amount.item)))))  # sizes are no extra words
         value = set(bigrams(canon(amount.value)))
-        overlaps.append(len(item & said) + VALUE_WEIGHT * len(value & said))
+        shared = item & said
+        overlaps.append(len(shared) - SUBJECT_DISCOUNT * len(shared & named) + VALUE_WEIGHT * len(value & said))
         described = len(item & said) >= DESCRIBED  # "部分不能自理的护理费", not merely "护理费"
         scores.append(overlaps[-1] - EXTRA_PENALTY * len(core - said) * described)
     best = max(scores)
@@ -208,13 +212,15 @@ def _tier_reached(amounts: list[Amount], question: str) -> list[Amount]:
 
 
 def answer(facts: Facts, kinds: frozenset[str], question: str, effective_on: date,
-           expires_on: Optional[date] = None, steps: tuple[str, ...] = (), earlier: str = "") -> Optional[str]:
+           expires_on: Optional[date] = None, steps: tuple[str, ...] = (), earlier: str = "",
+           subject: str = "") -> Optional[str]:
     """The answer the facts give to a question of ``kinds`` (bot.policies.questions), or None when they
     hold none; ``question`` is in the frequent questions' wording (canon). A follow-up's amounts are
-    chosen with the ``earlier`` question too ("比原来多了多少" after "三级伤残津贴现在多少")."""
+    chosen with the ``earlier`` question too ("比原来多了多少" after "三级伤残津贴现在多少"); the words of
+    ``subject`` (the policy's short title) do not choose among them."""
     if earlier and not grades(question) and not _names_item(facts, question):
         question = f"{earlier} {question}"
-    parts = [part for part in (_answer(facts, kind, question, effective_on, expires_on, steps)
+    parts = [part for part in (_answer(facts, kind, question, effective_on, expires_on, steps, subject)
                                for kind in ORDER if kind in kinds)
              if part]
     return "\n".join(dict.fromkeys(parts[:2])) or None  # at most two things asked in one message
@@ -224,14 +230,14 @@ ORDER = ("payer", "time", "fee", "materials", "place", "steps", "eligibility", "
 
 
 def _answer(facts: Facts, kind: str, question: str, effective_on: date, expires_on: Optional[date],
-            steps: tuple[str, ...]) -> str:
+            steps: tuple[str, ...], subject: str) -> str:
     if kind == "amount":
-        return _amounts(amounts_asked(facts, question))
+        return _amounts(amounts_asked(facts, question, subject=subject))
     if kind == "time":
-        return _time(facts, question, effective_on, expires_on)
+        return _time(facts, question, effective_on, expires_on, subject)
     if kind == "fee":  # "代办收钱不", "领UKey要花钱不": the figures about fees
         fees = [a for a in facts.amounts if _FEE.search(a.item + a.value)]
-        return _amounts(amounts_asked(Facts(amounts=tuple(fees)), question, durations=None)) if fees else ""
+        return _amounts(amounts_asked(Facts(amounts=tuple(fees)), question, None, subject)) if fees else ""
     if kind == "payer":
         return facts.payer and f"谁来支付：{facts.payer}"
     if kind == "eligibility":
@@ -250,8 +256,8 @@ def _answer(facts: Facts, kind: str, question: str, effective_on: date, expires_
 
 
 def _in_unit_asked(amounts: list[Amount], question: str) -> list[Amount]:
-    """Of the durations found, those in the unit the question asks in ("几天能办完": days, not the
-    five years to pay in capital), when there are any."""
+    """Of ``amounts``, those in the unit of time the question asks in ("几天能办完": days, not the five
+    years to pay in capital), when there are any."""
     for asked, unit in _UNITS:
         if asked.search(question):
             return [a for a in amounts if unit.search(a.value)] or amounts
@@ -268,11 +274,12 @@ def _amounts(amounts: list[Amount]) -> str:
     return "\n".join(a.line() for a in amounts) + (f"\n以上标准{since[1:]}。" if since else "")
 
 
-def _time(facts: Facts, question: str, effective_on: date, expires_on: Optional[date]) -> str:
+def _time(facts: Facts, question: str, effective_on: date, expires_on: Optional[date], subject: str) -> str:
     if _PAID.search(question) and facts.payment:  # "几天能放款", "啥时候能发下来"
         return f"发放时间：{facts.payment}"
     if _DURATION.search(question) and not _BEFORE.search(question):  # "补多长时间": a figure, not a date
-        periods = _amounts(_in_unit_asked(amounts_asked(facts, question, durations=True), question))
+        in_unit = Facts(amounts=tuple(_in_unit_asked(list(facts.amounts), question)))  # "几个月": months
+        periods = _amounts(amounts_asked(in_unit, question, True, subject))
         if periods or not (_PROCESSED.search(question) and _DURATION_VALUE.search(facts.payment)):
             return periods
         return f"办理时限：{facts.payment}"  # "多长时间能审完": how long the payment field says it takes
@@ -282,7 +289,7 @@ def _time(facts: Facts, question: str, effective_on: date, expires_on: Optional[
     if _EXPIRY.search(question) or "截止" in question:  # "这个政策管到啥时候"
         if expires_on:
             return f"本政策执行至{cn_date(expires_on)}。"
-        until = [a for a in amounts_asked(facts, question) if _UNTIL.search(a.value)]
+        until = [a for a in amounts_asked(facts, question, subject=subject) if _UNTIL.search(a.value)]
         return _amounts(until) if until else deadline  # "中型企业…能办到哪年": the part that ends
     start = f"自{cn_date(effective_on)}起执行。"
     if _START.search(question):
