@@ -30,6 +30,7 @@ ONE_POLICY_COVERAGE = 0.35  # a "有啥奖励" question whose best policy holds 
 APPLY_WORDS = re.compile(r"怎么申请|如何申请|咋申请|怎么办理|如何办理|咋办|去哪|在哪|流程|步骤|手续|材料")
 FOLLOW_UP_CHARS = 12  # a question this short after a policy's answer is about that policy unless it names another
 FOLLOW_UP = re.compile(r"^(那|那么|那个|还有|另外|再问一下)|呢[？?。！!]*$")
+STILL = re.compile(r"还能|还可以|还让|还受理|还有效|还管用|还在")  # asks whether it still holds
 ELLIPTICAL = re.compile(r"呢[？?。！!]*$")  # "那二级呢": asks again what was asked, of another case
 OURS = re.compile(r"我们|俺们|咱们|我家|俺家|我的|本公司|我公司|我司")
 MANY_WORDS = re.compile(r"都有|哪些|都是啥|都啥|列出|几种|几项|措施|优惠")  # asks for several
@@ -77,6 +78,8 @@ def _specific(index: PolicyIndex, policy: PolicyEntry, question: str, public_url
     field for that kind (an amount, when it is paid, who pays …), else a frequent question sharing enough of
     its words (in a follow-up to ``earlier``, one of the kind asked); None when none of them answers it."""
     kinds = question_types(canon(question))
+    if policy.expired(today) and STILL.search(question):  # "现在还能报不": no longer
+        return _reply(policy, render("policy_closed"), question, public_url, today)
     if not kinds and earlier and ELLIPTICAL.search(question):  # "那要是过了一个亿呢": what was asked before
         kinds = question_types(canon(earlier))
     faq, share = index.best_faq(question, policy)
@@ -152,13 +155,15 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
     enterprise asking (bound to the user, or described in the question), if any."""
     question = index.corrected(question.strip())
     context = index.by_code.get(context_code or "")
-    stays = context is not None and (FOLLOW_UP.search(question) or len(question) <= FOLLOW_UP_CHARS) \
+    ours = bool(OURS.search(question)) and "eligibility" in question_types(canon(question))  # "我们公司能享受吗"
+    stays = context is not None and (FOLLOW_UP.search(question) or len(question) <= FOLLOW_UP_CHARS
+                                     or ours and not index.named(question)) \
         and not _names_another(index, question, context)
     asks_more = bool(FOLLOW_UP.search(question) or question_types(canon(question)))  # not "帮我订张机票"
     if stays:
         rewritten = follow_up_query(previous, question)  # "二级呢？": the previous question for grade two
         asked = rewritten or (carry_grade(previous, question) if asks_more else None) or question
-        if enterprise is not None and OURS.search(question) and "eligibility" in question_types(canon(question)):
+        if enterprise is not None and ours:
             return _fit(context, enterprise, question, public_url, today)  # "我们公司能享受吗"
         specific = _specific(index, context, asked, public_url, today, earlier=previous)
         if specific is not None:  # "啥时候能发下来": when it is paid, still the same policy
@@ -191,7 +196,7 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
         nearest = top.category
         return _weak([h.policy for h in hits if h.policy.category == nearest]
                      + [p for p in index.policies if p.category == nearest], subject, nearest, public_url, today, hotline)
-    if enterprise is not None and OURS.search(question) and "eligibility" in question_types(canon(question)):
+    if enterprise is not None and ours:
         answer = _fit(top, enterprise, question, public_url, today)  # "我们公司能享受稳岗返还吗"
     else:
         answer = _specific(index, top, question, public_url, today) or _overview(top, question, public_url, today)

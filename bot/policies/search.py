@@ -21,7 +21,7 @@ from bot.db.directory import Matter
 from bot.db.policies import Policy
 from bot.nlp.bm25 import BM25
 from bot.nlp.sound import SoundIndex
-from bot.nlp.text import DISTRICT_FORMS, bigrams, normalise
+from bot.nlp.text import DISTRICT_FORMS, bigrams, find_district, normalise
 from bot.nlp.tokenize import words
 from bot.policies.eligibility import Rules
 from bot.policies.facts import Facts
@@ -35,6 +35,10 @@ STOP = frozenset("""
 """.split())
 MIN_TOPIC = 3  # characters: two-character words are too often abbreviations ("社保", "高企") to judge by
 EXPIRED_FACTOR = 0.6  # an expired policy still answers, but after the ones in force
+ELSEWHERE_FACTOR = 0.7  # a district's policy when the question says the city's ("市里") or another district
+CITY_WORDS = re.compile(r"市里|市级|全市|市政府|咱市")
+# Who a question is about rather than what ("开个小作坊要不要做环评"): a kind of business or premises.
+ACTOR_HEAD = re.compile(r"(坊|店|户|厂|馆|铺|摊|公司|企业)$")
 NAMED_FACTOR = 1.2  # a policy the question names (short title or keyword) before those sharing its words
 TYPE_MATCH, TYPE_MISMATCH = 1.3, 0.7  # a frequent question of the kind asked, or of another kind
 UNKNOWN_WEIGHT = 0.5  # a bigram no policy holds ("俺们", "挣一") counts this much against a policy's coverage
@@ -172,6 +176,7 @@ class PolicyIndex:
             if owner in allowed and score > best_faq.get(owner, (0.0, faq))[0]:
                 best_faq[owner] = (score, faq)
         policy_scores = {i: s for i, s in self.policy_bm25.scores(terms).items() if i in allowed}
+        place = find_district(query) or ("市" if CITY_WORDS.search(query) else None)
         wanted = self.informative(query)
         unknown = len(wanted - self.known_bigrams)
         said = len(wanted) - unknown + UNKNOWN_WEIGHT * unknown
@@ -182,6 +187,9 @@ class PolicyIndex:
             score = faq_score + 0.5 * policy_scores.get(i, 0.0)
             if policy.expired(today):
                 score *= EXPIRED_FACTOR
+            issued_in = find_district(policy.issuer)
+            if place and issued_in and issued_in != place:  # "市里那个数字化改造补助": not 铁西区's
+                score *= ELSEWHERE_FACTOR
             coverage = len(wanted & self.vocab[i]) / said if said else 0.0
             named = any(n in text for n in self.names[i])
             if named:  # "毕业生生活补贴" is the policy of that name, not one that mentions it
@@ -228,11 +236,13 @@ class PolicyIndex:
     def unmentioned_topic(self, query: str, policy: PolicyEntry) -> Optional[str]:
         """A subject the query names that the policy does not mention: neither its head (its last two
         characters, "公章" of "刻公章") nor most of it. "失业金" asked of the one-off start-up subsidy, or
-        "出租车" of a rule that only says "出租", is not there. None when every subject is there."""
+        "出租车" of a rule that only says "出租", is not there. Who asks ("小作坊", "个体户") is no subject
+        when the query names the policy ("开个小作坊要不要做环评"). None when every subject is there."""
         mentions = self.mentions[self.by_code_index[policy.code]]
+        named = policy.code in self.named(query)
         return next((w for w in words(canon(query), self.dict_file) if w in self.topics
-                     and w[-2:] not in mentions and 2 * sum(b in mentions for b in bigrams(w)) <= len(bigrams(w))),
-                    None)
+                     and not (named and ACTOR_HEAD.search(w)) and w[-2:] not in mentions
+                     and 2 * sum(b in mentions for b in bigrams(w)) <= len(bigrams(w))), None)
 
     def unknown_subject(self, query: str) -> Optional[str]:
         """The longest word of the query no policy mentions even in part ("宠物狗", "托育园"), or None."""
