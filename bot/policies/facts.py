@@ -291,6 +291,10 @@ def _time(facts: Facts, question: str, effective_on: date, expires_on: Optional[
             return f"本政策执行至{cn_date(expires_on)}。"
         until = [a for a in amounts_asked(facts, question, subject=subject) if _UNTIL.search(a.value)]
         return _amounts(until) if until else deadline  # "中型企业…能办到哪年": the part that ends
+    if _names_item(facts, question):  # "一般纳税人汇算完确定是小微了 从几月开始减半": that case's period
+        period = amounts_asked(facts, question, True, subject)
+        if period and len(period) < len(facts.amounts):
+            return _amounts(period)
     start = f"自{cn_date(effective_on)}起执行。"
     if _START.search(question):
         return start

@@ -39,7 +39,8 @@ ELSEWHERE_FACTOR = 0.7  # a district's policy when the question says the city's 
 CITY_WORDS = re.compile(r"市里|市级|全市|市政府|咱市")
 # Who a question is about rather than what ("开个小作坊要不要做环评"): a kind of business or premises.
 ACTOR_HEAD = re.compile(r"(坊|店|户|厂|馆|铺|摊|公司|企业)$")
-NAMED_FACTOR = 1.2  # a policy the question names (short title or keyword) before those sharing its words
+NAMED_FACTOR = 1.2
+COVERAGE_BASE = 1.0  # a policy the question names (short title or keyword) before those sharing its words
 TYPE_MATCH, TYPE_MISMATCH = 1.3, 0.7  # a frequent question of the kind asked, or of another kind
 UNKNOWN_WEIGHT = 0.5  # a bigram no policy holds ("俺们", "挣一") counts this much against a policy's coverage
 
@@ -194,6 +195,7 @@ class PolicyIndex:
             named = any(n in text for n in self.names[i])
             if named:  # "毕业生生活补贴" is the policy of that name, not one that mentions it
                 score *= NAMED_FACTOR
+            score *= COVERAGE_BASE + min(coverage, 1.0)
             hits.append(PolicyHit(policy, score, faq, 1.0 if named else coverage))
         hits.sort(key=lambda h: (-h.score, h.policy.code))
         return hits[:limit]
