@@ -18,7 +18,7 @@ from bot.policies.enterprises import description
 from bot.policies.facts import answer as facts_answer
 from bot.policies.questions import canon, category_asked, grades, question_types, says_nothing_more
 from bot.policies.search import PolicyEntry, PolicyHit, PolicyIndex, carry_grade, follow_up_query
-from bot.nlp.text import find_district
+from bot.nlp.text import find_district, normalise
 from bot.replies import render
 
 CLOSE_FAQ = 0.7  # share above which a frequent question of the kind asked answers before the fields
@@ -34,6 +34,7 @@ STILL = re.compile(r"还能|还可以|还让|还受理|还有效|还管用|还�
 ELLIPTICAL = re.compile(r"呢[？?。！!]*$")  # "那二级呢": asks again what was asked, of another case
 OURS = re.compile(r"我们|俺们|咱们|我家|俺家|我的|本公司|我公司|我司")
 MANY_WORDS = re.compile(r"都有|哪些|都是啥|都啥|列出|几种|几项|措施|优惠")  # asks for several
+FIELD_WORDS = re.compile(r"方面|这块|这一块|领域")  # "融资方面的政策": asks about a field
 LIST_WORDS = re.compile(r"有(什么|哪些|啥)|都有|哪些政策|什么政策|啥政策|政策有|列出|介绍")
 
 
@@ -219,12 +220,15 @@ def _weak(nearest: list[PolicyEntry], subject: str, category: str, public_url: s
 
 
 def _about_one(hits: list[PolicyHit], question: str) -> bool:
-    """True when a "有啥…" question is about its best policy rather than a category: that policy is named
-    ("专精特新有哪些政策"), or, when the question does not ask for policies as such, it holds enough of
-    the question ("过了CMMI5有啥奖励"); "物流企业有啥扶持政策" and "补贴都有哪些" ask for a category's list."""
-    if not hits:
+    """True when a "有啥…" question is about its best policy rather than a category: that policy's short
+    title is said ("专精特新企业奖励有哪些政策"), or, when the question does not ask for policies as such,
+    it holds enough of the question ("过了CMMI5有啥奖励"); "民营企业有啥扶持政策", "补贴都有哪些" and
+    "融资方面有啥" ask for a category's list."""
+    if not hits or FIELD_WORDS.search(question):  # "融资方面", "开公司办执照这块": a field, not one policy
         return False
-    return hits[0].coverage >= (1.0 if "政策" in question or MANY_WORDS.search(question) else ONE_POLICY_COVERAGE)
+    if "政策" in question or MANY_WORDS.search(question):  # policies as such: only one the question names by name
+        return normalise(hits[0].policy.short_title) in normalise(question)
+    return hits[0].coverage >= ONE_POLICY_COVERAGE
 
 
 def _names_another(index: PolicyIndex, question: str, context: PolicyEntry) -> bool:

@@ -1,7 +1,7 @@
 """Score policy answers on a labelled question set (tests/unit/policies/questions_*.yml).
 
 Each item is a question as people write it (``q``, with ``after`` the question before it in the same
-conversation) labelled with what answers it: ``policy`` (a code) and ``expect`` (the figure or fact the
+conversation) labelled with what answers it: ``policy`` (a code, or "A|B" when two policies answer it) and ``expect`` (the figure or fact the
 answer must contain, one string or several; "a|b" when it may be said either way), or ``category`` (a "what exists" question: the answer lists
 that category), or ``none: true`` (no policy is about its subject: the answer must say so rather than
 present another policy). ``type`` is the kind of question (amount, time, payer, …; list for categories).
@@ -28,6 +28,11 @@ LABELLED_ON = date(2026, 11, 25)  # the day the labels hold for (which policies 
 
 def load_questions(folder: Path = QUESTIONS_DIR) -> list[dict[str, Any]]:
     return [q for f in sorted(folder.glob("questions_*.yml")) for q in yaml.safe_load(f.read_text(encoding="utf-8"))]
+
+
+def labelled(item: dict[str, Any]) -> list[str]:
+    """The codes of the policies that answer ``item`` ("A|B" when two in the library do)."""
+    return str(item["policy"]).split("|")
 
 
 def expected(item: dict[str, Any]) -> list[str]:
@@ -98,7 +103,7 @@ def evaluate(index: PolicyIndex, items: list[dict[str, Any]], today: date) -> Re
         elif item.get("none"):
             right = answer.policy is None and (answer.weak or not answer.found)
         else:
-            right = answer.policy is not None and answer.policy.code == item["policy"] and exact is not False
+            right = answer.policy is not None and answer.policy.code in labelled(item) and exact is not False
         report.outcomes.append(Outcome(item, answer, right, exact))
     return report
 

@@ -35,12 +35,14 @@ STOP = frozenset("""
 """.split())
 MIN_TOPIC = 3  # characters: two-character words are too often abbreviations ("社保", "高企") to judge by
 EXPIRED_FACTOR = 0.6  # an expired policy still answers, but after the ones in force
-ELSEWHERE_FACTOR = 0.7  # a district's policy when the question says the city's ("市里") or another district
+ELSEWHERE_FACTOR = 0.7  # a district's policy when the question says the city's ("市里") or another district;
+# its inverse for the policy of the district the question names
 CITY_WORDS = re.compile(r"市里|市级|全市|市政府|咱市")
 # Who a question is about rather than what ("开个小作坊要不要做环评"): a kind of business or premises.
 ACTOR_HEAD = re.compile(r"(坊|店|户|厂|馆|铺|摊|公司|企业)$")
-NAMED_FACTOR = 1.2
-COVERAGE_BASE = 1.0  # a policy the question names (short title or keyword) before those sharing its words
+NAMED_PER_CHAR = 0.1  # a policy the question names (short title or keyword) before those sharing its words
+COVERAGE_POWER = 3
+COVERAGE_BASE = 1.0  # a policy's score counts (this + the share of the question it holds) times
 TYPE_MATCH, TYPE_MISMATCH = 1.3, 0.7  # a frequent question of the kind asked, or of another kind
 UNKNOWN_WEIGHT = 0.5  # a bigram no policy holds ("俺们", "挣一") counts this much against a policy's coverage
 
@@ -127,10 +129,13 @@ class PolicyIndex:
         df: Counter[str] = Counter(b for pairs in self.faq_bigrams.values() for _, q, a in pairs for b in q | a)
         self.idf = {b: math.log(1 + len(self.faq_owner) / n) for b, n in df.items()}
         self.policy_bm25 = BM25(policy_docs)
-        # What the library says, by sound: "稳岗反还", "申情" are typed by people who said 稳岗返还, 申请.
-        self.sound = SoundIndex([*self.topics, *(n for names in self.names for n in names),
-                                 *(w for p in self.policies for f in p.faqs for w in words(f.question, dict_file)
-                                   if len(w) > 1 and w not in STOP)])
+        # What the library says, by sound: "稳岗反还", "申情" are typed by people who said 稳岗返还, 申请. Not
+        # words of three characters: a span of three may cut the text's words ("辽宁生孩子" holds no 辽宁省),
+        # and only a span of two is checked for that (bot.nlp.sound).
+        self.sound = SoundIndex(w for w in {*self.topics, *(n for names in self.names for n in names),
+                                            *(w for p in self.policies for f in p.faqs
+                                              for w in words(f.question, dict_file) if w not in STOP)}
+                                if len(w) != 3 and len(w) > 1)
 
     @classmethod
     def load(cls, session: Session, dict_file: Optional[str] = None) -> "PolicyIndex":
@@ -191,14 +196,26 @@ class PolicyIndex:
             issued_in = find_district(policy.issuer)
             if place and issued_in and issued_in != place:  # "市里那个数字化改造补助": not 铁西区's
                 score *= ELSEWHERE_FACTOR
+            elif place and issued_in == place:  # "沈河区总部奖励": 沈河区's before the city's
+                score /= ELSEWHERE_FACTOR
             coverage = len(wanted & self.vocab[i]) / said if said else 0.0
-            named = any(n in text for n in self.names[i])
-            if named:  # "毕业生生活补贴" is the policy of that name, not one that mentions it
-                score *= NAMED_FACTOR
+            said_name = self.said_names(text, i)
+            named = said_name > 0
+            if named:  # "毕业生生活补贴" is the policy of that name, not one that mentions it; more of it says more
+                score *= 1 + NAMED_PER_CHAR * said_name
             score *= COVERAGE_BASE + min(coverage, 1.0)
             hits.append(PolicyHit(policy, score, faq, 1.0 if named else coverage))
         hits.sort(key=lambda h: (-h.score, h.policy.code))
         return hits[:limit]
+
+    def said_names(self, text: str, i: int) -> int:
+        """How much of policy ``i``'s names ``text`` (normalised) says: the characters of the names it holds,
+        a name inside another counted once, its short title twice ("科小研发后补助" says more of 科技型中小企业
+        研发补助 than of 研发投入增量后补助; "创业担保贷款" is that policy's own name)."""
+        said = [n for n in self.names[i] if n in text]
+        whole = [n for n in said if not any(n != m and n in m for m in said)]
+        title = normalise(self.policies[i].short_title)
+        return sum(len(n) for n in whole) + (len(title) if title in text else 0)
 
     def kinds_of(self, policy: PolicyEntry, faq: FaqEntry) -> frozenset[str]:
         """The kinds of question a policy's FAQ pair answers (bot.policies.questions)."""

@@ -8,7 +8,7 @@ import pytest
 from bot.policies.answers import answer_question
 from bot.policies.cards import category_url
 from bot.policies.enterprises import Profile
-from bot.policies.evaluate import LABELLED_ON, evaluate, load_questions
+from bot.policies.evaluate import LABELLED_ON, evaluate, labelled, load_questions
 from bot.policies.search import PolicyIndex
 
 TODAY = LABELLED_ON
@@ -33,15 +33,15 @@ def ask(index: PolicyIndex, question: str, context: "str | None" = None, previou
 
 
 def test_top1_accuracy_on_the_held_out_questions(policies: PolicyIndex) -> None:
-    labelled = [item for item in QUESTIONS if "policy" in item and not item.get("after")]
+    asked = [item for item in QUESTIONS if "policy" in item and not item.get("after")]
     assert len(QUESTIONS) >= 300
     misses = []
-    for item in labelled:
+    for item in asked:
         hits = policies.search(item["q"], TODAY, limit=1)
-        if not hits or hits[0].policy.code != item["policy"]:
+        if not hits or hits[0].policy.code not in labelled(item):
             misses.append(f"{item['q']} → {hits[0].policy.code if hits else None} (想要 {item['policy']})")
-    accuracy = 1 - len(misses) / len(labelled)
-    print(f"top-1 {accuracy:.3f} over {len(labelled)}")
+    accuracy = 1 - len(misses) / len(asked)
+    print(f"top-1 {accuracy:.3f} over {len(asked)}")
     assert accuracy >= TOP1_TARGET, "\n".join(misses)
 
 
@@ -167,6 +167,6 @@ def test_can_we_have_it_is_answered_for_the_enterprise_asking(policies: PolicyIn
 
 
 def test_a_subject_no_policy_mentions_is_said_plainly(policies: PolicyIndex) -> None:
-    answer = ask(policies, "公积金贷款最高能贷多少")
-    assert answer.policy is None and answer.weak and "没有找到专门针对“公积金”的政策" in answer.text
+    answer = ask(policies, "开出租车的有燃油补贴没")
+    assert answer.policy is None and answer.weak and "没有找到专门针对“出租车”的政策" in answer.text
     assert answer.category and answer.listed and "12345" in answer.text

@@ -77,3 +77,50 @@ def test_import_keeps_what_is_right_and_names_what_is_wrong() -> None:
     assert clean["materials"] == ["身份证"] and "payer" not in clean
     assert problems == ["facts.amounts 第 2 项：要有 item 和 value", "facts.amounts 第 3 项：不认识的字段 unit",
                         "facts：不认识的字段 unknown"]
+
+
+OPENING = Facts(amounts=(
+    Amount("企业开办全流程办理时限", "1个工作日内办结"),
+    Amount("有限责任公司股东认缴出资缴足期限", "自公司成立之日起5年内缴足"),
+    Amount("税务UKey", "免费发放"),
+    Amount("企业设立登记费用", "0元，不收取任何费用"),
+    Amount("年营业收入首次突破2000万元", "一次性奖励20万元"),
+    Amount("年营业收入首次突破1亿元", "一次性奖励100万元"),
+    Amount("中小微企业稳岗返还", "上年度实际缴纳失业保险费的60%"),
+    Amount("大型企业稳岗返还", "上年度实际缴纳失业保险费的30%"),
+    Amount("劳动合同期限要求", "1年以上"),
+), payment="审核通过后1—2个工作日内放款。", eligible="在沈阳新登记的企业。")
+
+
+def ask_opening(question: str, earlier: str = "") -> str:
+    text = canon(question)
+    return answer(OPENING, question_types(text), text, START, None, (), canon(earlier), "企业开办") or ""
+
+
+def test_the_unit_of_time_asked() -> None:
+    assert "1个工作日" in ask_opening("注册个公司得几天能弄完") and "5年" not in ask_opening("注册个公司得几天能弄完")
+
+
+def test_a_fee_question_gets_the_fee_of_what_it_names() -> None:
+    assert "免费发放" in ask_opening("领税务UKey要花钱不")
+
+
+def test_the_tier_a_stated_sum_reaches() -> None:
+    assert "20万元" in ask_opening("营收第一回过了两千万 奖多少") and "100万元" not in ask_opening("营收过了两千万 奖多少")
+    follow_up = answer(OPENING, frozenset({"amount"}), canon("那要是过了一个亿呢"), START, None, (),
+                       canon("营收过了两千万 奖多少"), "企业开办")  # the kind asked before (bot.policies.answers)
+    assert follow_up is not None and "100万元" in follow_up
+
+
+def test_a_size_not_asked_gets_each_size() -> None:
+    reply = ask_opening("稳岗返还按啥比例返")
+    assert "60%" in reply and "30%" in reply
+    assert "60%" not in ask_opening("我们是大型企业 稳岗返还按啥比例返")
+
+
+def test_who_qualifies_comes_with_the_figures_that_are_conditions() -> None:
+    assert "1年以上" in ask_opening("啥样的企业能享受")
+
+
+def test_how_long_until_the_money_arrives() -> None:
+    assert "1—2个工作日" in ask_opening("批下来以后几天能放款")

@@ -36,3 +36,23 @@ def test_the_category_a_what_exists_question_means(text: str, category: "str | N
     from bot.policies.questions import category_asked
 
     assert category_asked(text) == category
+
+
+def test_levels_are_qualifiers_like_grades() -> None:
+    assert grades("评上省级专精特新了有啥奖励") == {"省级"}
+    assert grades("新认定国家级专精特新“小巨人”") == {"国家级"}
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("个转企给不给钱啊", "amount"), ("拿专利押给银行贷的款 利息政府给出一半不", "amount"),
+    ("员工考证那个技能补贴 钱是单位掏还是谁掏", "payer"), ("扩岗补助的钱是从哪出的", "payer"),
+    ("代办收钱不", "fee"), ("场地费得交不", "fee"), ("钱打到哪", "time"), ("合同得签多长", "time"),
+    ("在手机上哪个app能办", "steps"), ("啥样的企业能办", "eligibility"),
+])
+def test_everyday_ways_of_asking(text: str, kind: str) -> None:
+    assert kind in question_types(canon(text))
+
+
+def test_a_place_is_no_question_of_where() -> None:
+    assert "place" not in question_types(canon("贷款到期不还本接着贷能办到哪年"))
+    assert "fee" not in question_types(canon("etc卡里没钱了过收费站会咋样"))
