@@ -32,6 +32,7 @@ _DURATION_ITEM = re.compile(r"时限|期限|时间|用时|多久|几年|年限")
 _DURATION_VALUE = re.compile(r"[\d一二三四五六七八九十两半]+个?(工作日|日|天|周|月|年)(内|以内)?")
 _EXPIRY = re.compile(r"到期|管到|执行到|有效期|到哪年|到什么时候|还有效|还能用")
 _UNTIL = re.compile(r"截至|截止|执行至|有效期至|\d{4}年\d{1,2}月\d{1,2}日(前|止)")  # an amount's own end date
+_OBTAIN = re.compile(r"哪.{0,2}(领|抢|报名)|(领|抢|报名).{0,2}哪")  # where to get it is how to apply for it
 _BEFORE = re.compile(r"提前")  # "提前多长时间找银行": how long before, the deadline's matter
 _FEE = re.compile(r"费|免费|收费|(?<![\d.])0元")
 # The unit of time a duration question asks in, and the units of the figures that answer it.
@@ -155,9 +156,17 @@ def amounts_asked(facts: Facts, question: str, durations: Optional[bool] = False
     only, False for sums rather than periods when there are any, None for either; "一到四级…" gets the
     amount of each grade. The words of ``subject`` (the policy's name) say which policy, not which item."""
     asked, size = grades(question), sizes(question)
-    candidates = [a for a in facts.amounts if (not durations or _is_duration(a) or _DURATION_VALUE.search(a.value))
-                  and not (asked and grades(a.item) and not grades(a.item) & asked)
-                  and not (size and sizes(a.item) and not sizes(a.item) & size)]
+    said = set(bigrams(_GRADE_WORDS.sub(" ", question))) - _ASKING
+
+    def allowed(other_grades: bool) -> list[Amount]:
+        return [a for a in facts.amounts if (not durations or _is_duration(a) or _DURATION_VALUE.search(a.value))
+                and (other_grades or not (asked and grades(a.item) and not grades(a.item) & asked))
+                and not (size and sizes(a.item) and not sizes(a.item) & size)]
+    def best(amounts: list[Amount]) -> int:
+        return max((len(said & set(bigrams(canon(a.item)))) for a in amounts), default=0)
+    candidates = allowed(False)
+    if best(candidates) < DESCRIBED and best(allowed(True)) > best(candidates):
+        candidates = allowed(True)  # "二级能效的洗衣机" where only 1级能效 is subsidised: that item says so
     if durations is False:  # "一年房租最多补多少" is not about how long it is paid
         candidates = [a for a in candidates if not _is_duration(a)] or candidates
     if not candidates:
@@ -165,7 +174,6 @@ def amounts_asked(facts: Facts, question: str, durations: Optional[bool] = False
     reached = _tier_reached(candidates, question)
     if reached:  # "营收过了两千万 奖多少": the tier that sum reaches
         return reached
-    said = set(bigrams(_GRADE_WORDS.sub(" ", question))) - _ASKING
     said |= {noun for verb, noun in _VERB_NOUNS if verb in question}
     named = set(bigrams(canon(subject)))
     scores, overlaps = [], []
@@ -191,8 +199,12 @@ def sizes(text: str) -> frozenset[str]:
 
 def _names_item(facts: Facts, question: str) -> bool:
     """True when the question says enough of an amount's item to choose it alone ("那部分不能自理的呢")."""
-    said = set(bigrams(question)) - _ASKING
-    return any(len(said & set(bigrams(canon(a.item)))) >= DESCRIBED for a in facts.amounts)
+    return any(_describes(question, a) for a in facts.amounts)
+
+
+def _describes(question: str, amount: Amount) -> bool:
+    """True when the question says enough of the amount's item to mean it ("首版次软件" of "软件首版次奖励")."""
+    return len((set(bigrams(question)) - _ASKING) & set(bigrams(canon(amount.item)))) >= DESCRIBED
 
 
 def _sum(number: str, unit: str) -> Optional[int]:
@@ -240,14 +252,17 @@ def _answer(facts: Facts, kind: str, question: str, effective_on: date, expires_
         return _amounts(amounts_asked(Facts(amounts=tuple(fees)), question, None, subject)) if fees else ""
     if kind == "payer":
         return facts.payer and f"谁来支付：{facts.payer}"
-    if kind == "eligibility":
-        figures = [a.line() for a in facts.amounts if _CONDITION.search(a.item) or _CONDITION.search(a.value)]
+    if kind == "eligibility":  # who qualifies, the figures that are conditions and those the question names
+        figures = [a.line() for a in facts.amounts if _CONDITION.search(a.item) or _CONDITION.search(a.value)
+                   or _describes(question, a)]
         return facts.eligible and f"适用对象和条件：{facts.eligible}" + (
             "\n具体标准：" + "；".join(figures) + "。" if figures else "")
     if kind == "materials":
         return facts.materials and "需要准备：" + "、".join(facts.materials)
     if kind == "place":
-        return (facts.place and f"办理地点：{facts.place}") or (facts.channel and f"办理方式：{facts.channel}")
+        where = facts.place and f"办理地点：{facts.place}"
+        how = facts.channel and f"办理方式：{facts.channel}"
+        return (how or where) if _OBTAIN.search(question) else (where or how)  # "消费券在哪领": how to get it
     if kind == "steps":
         flow = "\n".join(f"{i}. {s}" for i, s in enumerate(steps, 1))
         how = facts.channel and f"办理方式：{facts.channel}"
@@ -280,9 +295,9 @@ def _time(facts: Facts, question: str, effective_on: date, expires_on: Optional[
     if _DURATION.search(question) and not _BEFORE.search(question):  # "补多长时间": a figure, not a date
         in_unit = Facts(amounts=tuple(_in_unit_asked(list(facts.amounts), question)))  # "几个月": months
         periods = _amounts(amounts_asked(in_unit, question, True, subject))
-        if periods or not (_PROCESSED.search(question) and _DURATION_VALUE.search(facts.payment)):
+        if periods or not _DURATION_VALUE.search(facts.payment):
             return periods
-        return f"办理时限：{facts.payment}"  # "多长时间能审完": how long the payment field says it takes
+        return f"发放时间：{facts.payment}"  # "多长时间能审完", "分几年给": how long the payment field says
     deadline = facts.deadline and f"申请期限：{facts.deadline}"
     if (_APPLY.search(question) or _BEFORE.search(question) or "截止" in question) and deadline:
         return deadline

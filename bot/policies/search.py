@@ -129,13 +129,11 @@ class PolicyIndex:
         df: Counter[str] = Counter(b for pairs in self.faq_bigrams.values() for _, q, a in pairs for b in q | a)
         self.idf = {b: math.log(1 + len(self.faq_owner) / n) for b, n in df.items()}
         self.policy_bm25 = BM25(policy_docs)
-        # What the library says, by sound: "稳岗反还", "申情" are typed by people who said 稳岗返还, 申请. Not
-        # words of three characters: a span of three may cut the text's words ("辽宁生孩子" holds no 辽宁省),
-        # and only a span of two is checked for that (bot.nlp.sound).
-        self.sound = SoundIndex(w for w in {*self.topics, *(n for names in self.names for n in names),
-                                            *(w for p in self.policies for f in p.faqs
-                                              for w in words(f.question, dict_file) if w not in STOP)}
-                                if len(w) != 3 and len(w) > 1)
+        # The library's names by sound: "稳岗反还" is typed by people who said 稳岗返还. Names only, not every
+        # word of the frequent questions ("钱打到哪" is no 达到), and not names of three characters: a span of
+        # three may cut the text's words ("辽宁生孩子" holds no 辽宁省); only a span of two is checked for that
+        # (bot.nlp.sound).
+        self.sound = SoundIndex(w for w in {*self.topics, *(n for names in self.names for n in names)} if len(w) != 3)
 
     @classmethod
     def load(cls, session: Session, dict_file: Optional[str] = None) -> "PolicyIndex":
