@@ -44,6 +44,7 @@ NAMED_PER_CHAR = 0.1  # a policy the question names (short title or keyword) bef
 COVERAGE_POWER = 3
 COVERAGE_BASE = 1.0  # a policy's score counts (this + the share of the question it holds) times
 TYPE_MATCH, TYPE_MISMATCH = 1.3, 0.7  # a frequent question of the kind asked, or of another kind
+COMMON_ASKED = 10  # frequent questions a word must be in to be corrected to by sound ("申请", "补贴")
 UNKNOWN_WEIGHT = 0.5  # a bigram no policy holds ("俺们", "挣一") counts this much against a policy's coverage
 
 
@@ -129,11 +130,14 @@ class PolicyIndex:
         df: Counter[str] = Counter(b for pairs in self.faq_bigrams.values() for _, q, a in pairs for b in q | a)
         self.idf = {b: math.log(1 + len(self.faq_owner) / n) for b, n in df.items()}
         self.policy_bm25 = BM25(policy_docs)
-        # The library's names by sound: "稳岗反还" is typed by people who said 稳岗返还. Names only, not every
-        # word of the frequent questions ("钱打到哪" is no 达到), and not names of three characters: a span of
-        # three may cut the text's words ("辽宁生孩子" holds no 辽宁省); only a span of two is checked for that
-        # (bot.nlp.sound).
-        self.sound = SoundIndex(w for w in {*self.topics, *(n for names in self.names for n in names)} if len(w) != 3)
+        # The library's names by sound: "稳岗反还" is typed by people who said 稳岗返还, "申情" by those who
+        # said 申请. Of the frequent questions' words, only those many of them ask ("钱打到哪" is no 达到); no
+        # word of three characters: a span of three may cut the text's words ("辽宁生孩子" holds no 辽宁省),
+        # and only a span of two is checked for that (bot.nlp.sound).
+        asked = Counter(w for p in self.policies for f in p.faqs for w in set(words(f.question, dict_file)))
+        self.sound = SoundIndex(w for w in {*self.topics, *(n for names in self.names for n in names),
+                                            *(w for w, n in asked.items() if n >= COMMON_ASKED and w not in STOP)}
+                                if len(w) not in (1, 3))
 
     @classmethod
     def load(cls, session: Session, dict_file: Optional[str] = None) -> "PolicyIndex":
