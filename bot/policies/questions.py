@@ -43,11 +43,25 @@ PARAPHRASES: tuple[tuple[re.Pattern[str], Union[str, Callable[[re.Match[str]], s
 
 
 def canon(text: str) -> str:
-    """``text`` normalised, with colloquial question wording mapped to the FAQ's."""
+    """``text`` normalised, with everyday words read as the library's (synonyms.yml) and colloquial
+    question wording mapped to the FAQ's."""
     text = normalise(text)
+    for said, word in _synonyms():
+        text = text.replace(said, word)
     for pattern, replacement in PARAPHRASES:
         text = pattern.sub(replacement, text)
     return text
+
+
+SYNONYMS = Path(__file__).with_name("synonyms.yml")
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> tuple[tuple[str, str], ...]:
+    """(everyday word, the library's word), longest first."""
+    table = yaml.safe_load(SYNONYMS.read_text(encoding="utf-8")) or {}
+    pairs = [(normalise(said), word) for word, says in table.items() for said in says]
+    return tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
 
 
 # Read on text already put into the frequent questions' wording (canon).
