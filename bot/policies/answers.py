@@ -30,7 +30,8 @@ ONE_POLICY_COVERAGE = 0.35  # a "有啥奖励" question whose best policy holds 
 APPLY_WORDS = re.compile(r"怎么申请|如何申请|咋申请|怎么办理|如何办理|咋办|去哪|在哪|流程|步骤|手续|材料")
 FOLLOW_UP_CHARS = 12  # a question this short after a policy's answer is about that policy unless it names another
 FOLLOW_UP = re.compile(r"^(那|那么|那个|还有|另外|再问一下)|呢[？?。！!]*$")
-STILL = re.compile(r"还能|还可以|还让|还受理|还有效|还管用|还在")  # asks whether it still holds
+WHICH = re.compile(r"哪[几一二三四五六七八九十两\d]+(个|项|类|种|样)|都(是|有)(啥|什么|哪些)|包括(啥|什么|哪些)")  # which ones
+STILL = re.compile(r"还能|还可以|还让|还受理|还有效|还管用|还在|现在还有|还有没有")  # asks whether it still holds
 ELLIPTICAL = re.compile(r"呢[？?。！!]*$")  # "那二级呢": asks again what was asked, of another case
 OURS = re.compile(r"我们|俺们|咱们|我家|俺家|我的|本公司|我公司|我司")
 MANY_WORDS = re.compile(r"都有|哪些|都是啥|都啥|列出|几种|几项|措施|优惠")  # asks for several
@@ -87,6 +88,10 @@ def _specific(index: PolicyIndex, policy: PolicyEntry, question: str, public_url
     fits = faq is not None and bool(kinds & index.kinds_of(policy, faq))
     if faq is not None and share >= CLOSE_FAQ and (fits or not kinds) and len(grades(question)) <= 1:
         return _reply(policy, faq.answer, question, public_url, today)
+    if WHICH.search(question) and not (faq and _lists(faq.answer)):  # "四证同发是哪四个证": the text's list
+        passage, said = index.best_passage(question, policy)
+        if said >= FAQ_COVERAGE and _lists(passage):
+            return _reply(policy, passage, question, public_url, today)
     if kinds == {"contact"}:  # "找谁咨询": the issuer and its phone
         return _reply(policy, render("policy_contact", issuer=policy.issuer, phone=policy.answer_phone),
                       question, public_url, today)
@@ -100,6 +105,11 @@ def _specific(index: PolicyIndex, policy: PolicyEntry, question: str, public_url
     if share >= PASSAGE_COVERAGE:  # "代办收钱不": the sentence of the text that says it
         return _reply(policy, passage, question, public_url, today)
     return None
+
+
+def _lists(text: str) -> bool:
+    """True when ``text`` enumerates (three things or more, "甲、乙和丙")."""
+    return text.count("、") >= 2
 
 
 def _overview(policy: PolicyEntry, question: str, public_url: str, today: date) -> PolicyAnswer:

@@ -10,10 +10,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import lru_cache
+from pathlib import Path
 from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Optional, Sequence
 
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -35,6 +38,8 @@ STOP = frozenset("""
 """.split())
 MIN_TOPIC = 3  # characters: two-character words are too often abbreviations ("社保", "高企") to judge by
 EXPIRED_FACTOR = 0.6  # an expired policy still answers, but after the ones in force
+EARLIER = re.compile(r"(去年|前年|原来|以前|之前|上回|上次)(那个|那项|的那个)|上一轮")  # a round gone by
+OTHERS_FACTOR = 0.7  # a policy for a group (退役军人, 残疾人…) the question does not speak of
 ELSEWHERE_FACTOR = 0.7  # a district's policy when the question says the city's ("市里") or another district;
 # its inverse for the policy of the district the question names
 CITY_WORDS = re.compile(r"市里|市级|全市|市政府|咱市")
@@ -193,7 +198,7 @@ class PolicyIndex:
             policy = self.policies[i]
             faq_score, faq = best_faq.get(i, (0.0, None))
             score = faq_score + 0.5 * policy_scores.get(i, 0.0)
-            if policy.expired(today):
+            if policy.expired(today) and not EARLIER.search(text):  # unless "去年那个" is asked about
                 score *= EXPIRED_FACTOR
             issued_in = find_district(policy.issuer)
             if place and issued_in and issued_in != place:  # "市里那个数字化改造补助": not 铁西区's
@@ -205,10 +210,18 @@ class PolicyIndex:
             named = said_name > 0
             if named:  # "毕业生生活补贴" is the policy of that name, not one that mentions it; more of it says more
                 score *= 1 + NAMED_PER_CHAR * said_name
+            elif not self.for_asker(i, text):  # "俺是开饭馆的个体户…个人所得税": not the veterans' relief
+                score *= OTHERS_FACTOR
             score *= COVERAGE_BASE + min(coverage, 1.0)
             hits.append(PolicyHit(policy, score, faq, 1.0 if named else coverage))
         hits.sort(key=lambda h: (-h.score, h.policy.code))
         return hits[:limit]
+
+    def for_asker(self, i: int, text: str) -> bool:
+        """False when policy ``i`` is for a group (its short title names one, beneficiaries.yml) that the
+        question (normalised) says nothing of."""
+        return all(any(w in text for w in words_) for group, words_ in _beneficiaries()
+                   if group in self.policies[i].short_title)
 
     def said_names(self, text: str, i: int) -> int:
         """How much of policy ``i``'s names ``text`` (normalised) says: the characters of the names it holds,
@@ -274,21 +287,46 @@ class PolicyIndex:
 
     def best_passage(self, query: str, policy: PolicyEntry) -> tuple[str, float]:
         """The sentence of the policy's interpretation or text sharing the most of the query's known words
-        (idf-weighted, as best_faq), and that share: "代办收钱不" is answered by the sentence about fees."""
-        wanted = [b for b in self.informative(query) if b in self.idf]
+        (idf-weighted, as best_faq) besides the policy's short title, which every sentence is about, and that
+        share: "代办收钱不" is answered by the sentence about fees."""
+        title = set(bigrams(canon(policy.short_title)))
+        wanted = [b for b in self.informative(query) if b in self.idf and b not in title]
         total = sum(self.idf[b] for b in wanted)
         best: tuple[str, float] = ("", 0.0)
         if not total:
             return best
-        for sentence in SENTENCE.split(f"{policy.interpretation}\n{policy.text}"):
+        for sentence in sentences(f"{policy.interpretation}\n{policy.text}"):
             have = set(bigrams(canon(sentence)))
             share = sum(self.idf[b] for b in wanted if b in have) / total
-            if share > best[1] and len(sentence) >= MIN_PASSAGE:
-                best = (sentence.strip().rstrip("。；") + "。", share)
+            if share > best[1]:
+                best = (sentence.rstrip("。；") + "。", share)
         return best
 
 
+BENEFICIARIES = Path(__file__).with_name("beneficiaries.yml")
+
+
+@lru_cache(maxsize=1)
+def _beneficiaries() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    table = yaml.safe_load(BENEFICIARIES.read_text(encoding="utf-8")) or {}
+    return tuple((group, tuple(normalise(w) for w in says)) for group, says in table.items())
+
+
 SENTENCE = re.compile(r"(?<=[。；！？])|\n")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text``, a heading ("三、四证同发。", shorter than MIN_PASSAGE) joined to the
+    sentence after it, which it names."""
+    out: list[str] = []
+    heading = ""
+    for sentence in (s.strip() for s in SENTENCE.split(text)):
+        if len(sentence) < MIN_PASSAGE:
+            heading += sentence
+        elif sentence:
+            out.append(heading + sentence)
+            heading = ""
+    return out
 MIN_PASSAGE = 8  # characters: shorter pieces are headings ("一、伤残津贴。")
 ORDINAL_SLOT = re.compile(r"[一二三四五六七八九十\d]+(?:级|档|类|星)")
 
