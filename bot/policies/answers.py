@@ -202,7 +202,7 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
     if not hits or hits[0].coverage < FOUND_COVERAGE:
         return not_found(_likely_issuer(hits, question), hotline)
     top = hits[0].policy
-    subject = index.unmentioned_topic(question, top)
+    subject = index.unmentioned_topic(question, top) or index.unknown_thing(question, top)  # "宠物看病的补贴"
     if subject is not None:  # "公积金贷款最高能贷多少" is not answered by the start-up loan
         nearest = top.category
         return _weak([h.policy for h in hits if h.policy.category == nearest]

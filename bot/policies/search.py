@@ -17,6 +17,7 @@ from datetime import date
 from typing import Iterable, Optional, Sequence
 
 import yaml
+from jieba import posseg
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -39,6 +40,8 @@ STOP = frozenset("""
 MIN_TOPIC = 3  # characters: two-character words are too often abbreviations ("社保", "高企") to judge by
 EXPIRED_FACTOR = 0.6  # an expired policy still answers, but after the ones in force
 EARLIER = re.compile(r"(去年|前年|原来|以前|之前|上回|上次)(那个|那项|的那个)|上一轮")  # a round gone by
+# Words any policy question may say that name no subject ("有没有补贴", "政府给钱不").
+GENERIC_WORDS = frozenset("补贴 补助 奖励 政策 政府 企业 公司 单位 个人 沈阳 辽宁 国家 没有 需要 可以 时候".split())
 OTHERS_FACTOR = 0.7  # a policy for a group (退役军人, 残疾人…) the question does not speak of
 ELSEWHERE_FACTOR = 0.7  # a district's policy when the question says the city's ("市里") or another district;
 # its inverse for the policy of the district the question names
@@ -277,6 +280,18 @@ class PolicyIndex:
         return next((w for w in words(canon(query), self.dict_file) if w in self.topics
                      and not (named and ACTOR_HEAD.search(w)) and w[-2:] not in mentions
                      and 2 * sum(b in mentions for b in bigrams(w)) <= len(bigrams(w))), None)
+
+    def unknown_thing(self, query: str, policy: PolicyEntry) -> Optional[str]:
+        """A noun of the query that no policy mentions, not even most of it ("宠物", "鸽子"), when ``policy``
+        (not named by the query) mentions none of the query's words either, asking words and generic ones
+        (补贴, 政府) aside: the query is about something the library has nothing on. None otherwise."""
+        known, mentions = self.known_bigrams, self.mentions[self.by_code_index[policy.code]]
+        said = [w for w in words(canon(query), self.dict_file) if len(w) > 1 and w not in STOP | GENERIC_WORDS]
+        if policy.code in self.named(query) or any(all(b in mentions for b in bigrams(w)) for w in said):
+            return None
+        return next((w for w, tag in posseg.cut(canon(query)) if tag.startswith("n") and len(w) > 1
+                     and w not in STOP | GENERIC_WORDS and w[-2:] not in known
+                     and 2 * sum(b in known for b in bigrams(w)) <= len(bigrams(w))), None)
 
     def unknown_subject(self, query: str) -> Optional[str]:
         """The longest word of the query no policy mentions even in part ("宠物狗", "托育园"), or None."""
