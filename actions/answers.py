@@ -18,7 +18,7 @@ from bot.directory.answers import ContactAnswer, answer_contact, follow_up
 from bot.directory.search import UnitHit
 from bot.nlp.text import find_district
 from bot.policies import enterprises as ent
-from bot.policies.answers import PolicyAnswer, answer_question
+from bot.policies.answers import PolicyAnswer, answer_question, follows_up
 from bot.policies.cards import category_news, policy_news
 from bot.replies import render
 from bot.workdays import china_today
@@ -173,6 +173,19 @@ async def send_policy(dispatcher: CollectingDispatcher, answer: PolicyAnswer, te
         count = sum(1 for p in index.policies if p.category == answer.category)
         dispatcher.utter_message(json_message={"news": category_news(answer.category, count, public_url)})
     return [SlotSet("policy_code", None), SlotSet("policy_question", None)]
+
+
+async def reply_to_policy_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    text: str) -> Optional[list[dict[str, Any]]]:
+    """Right after a policy's answer, a follow-up the NLU took for something else ("二套呢" for a contact
+    question): answered from that policy when the library stays on it (events), else None."""
+    context = tracker.get_slot("policy_code")
+    if not context or not follows_up(text):
+        return None
+    answer = await policy_answer(tracker, text)
+    if answer.policy is None or answer.policy.code != context:
+        return None
+    return await send_policy(dispatcher, answer, text)
 
 
 async def reply_from_policies(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Optional[list[dict[str, Any]]]:

@@ -8,7 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import contact_answer, contact_unit_id, policy_answer, send_contact, send_follow_up, send_policy
+from actions.answers import (contact_answer, contact_unit_id, policy_answer, reply_to_policy_follow_up, send_contact,
+                             send_follow_up, send_policy)
 from actions.common import entity, in_thread, user_text
 from bot import runtime
 from bot.directory import cards
@@ -57,6 +58,10 @@ class ActionFindContact(Action):
         if not pending and parse_dimension_stars(text) and len(without_stars(text)) <= 2:
             dispatcher.utter_message(text=render("stars_without_target"))  # "五星" after a form ended: rate what?
             return []
+        if not pending:  # "二套呢" right after the housing-fund loan's answer: still that policy
+            events = await reply_to_policy_follow_up(dispatcher, tracker, text)
+            if events is not None:
+                return events
         index = await in_thread(runtime.directory_index)
         only_district = await in_thread(lambda: says_only_district(index, text))
         said_district = only_district or canonical_district(entity(tracker, "district")) or find_district(text)

@@ -7,7 +7,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import reply_from_directory, reply_from_policies
+from actions.answers import reply_from_directory, reply_from_policies, reply_to_policy_follow_up
 from actions.common import user_text
 from actions.directory import MAX_TEXT, ActionFindContact, continues_contact
 from bot.routing import asks_about_policy
@@ -23,6 +23,9 @@ class ActionAnswerUncertain(Action):
         text = user_text(tracker)[:MAX_TEXT]
         if text and await continues_contact(tracker, text):
             return await ActionFindContact().run(dispatcher, tracker, domain)
+        follow_up = await reply_to_policy_follow_up(dispatcher, tracker, text) if text else None
+        if follow_up is not None:  # "那重新认定的呢" right after a policy's answer
+            return follow_up
         if text:
             tries = (reply_from_policies, reply_from_directory) if asks_about_policy(text) else (
                 reply_from_directory, reply_from_policies)

@@ -29,7 +29,8 @@ SURE_COVERAGE = 0.6  # share of the question a policy must hold to answer a ques
 ONE_POLICY_COVERAGE = 0.35  # a "有啥奖励" question whose best policy holds this share is about that policy
 APPLY_WORDS = re.compile(r"怎么申请|如何申请|咋申请|怎么办理|如何办理|咋办|去哪|在哪|流程|步骤|手续|材料")
 FOLLOW_UP_CHARS = 12  # a question this short after a policy's answer is about that policy unless it names another
-FOLLOW_UP = re.compile(r"^(那|那么|那个|还有|另外|再问一下)|呢[？?。！!]*$")
+FOLLOW_UP = re.compile(r"^(那|那么|那个|还有|另外|再问一下|要是)|呢[？?。！!]*$")
+OFFICE_ONLY = re.compile(r"电话|号码|地址|几点|上班|下班|咋走|怎么走")  # an office's, not a policy's
 WHICH = re.compile(r"哪[几一二三四五六七八九十两\d]+(个|项|类|种|样)|都(是|有)(啥|什么|哪些)|包括(啥|什么|哪些)")  # which ones
 STILL = re.compile(r"还能|还可以|还让|还受理|还有效|还管用|还在|现在还有|还有没有")  # asks whether it still holds
 ELLIPTICAL = re.compile(r"呢[？?。！!]*$")  # "那二级呢": asks again what was asked, of another case
@@ -57,6 +58,12 @@ class PolicyAnswer:
     def found(self) -> bool:
         """True when the answer comes from a policy, a category or the categories, not the honest "nothing found"."""
         return self.policy is not None or self.category is not None or self.menu
+
+
+def follows_up(question: str) -> bool:
+    """True when ``question``, said right after a policy's answer, reads as a follow-up about it ("二套呢",
+    "能网上办不", "那重新认定的呢"): short or elliptical, and not asking for an office's phone or hours."""
+    return bool(FOLLOW_UP.search(question) or len(question) <= FOLLOW_UP_CHARS) and not OFFICE_ONLY.search(question)
 
 
 def _footer(policy: PolicyEntry, public_url: str, today: date) -> str:

@@ -62,3 +62,20 @@ def test_a_contact_question_asking_a_named_policy_how_or_who_pays_gets_the_polic
 def test_a_contact_question_for_an_office_still_gets_the_office(app_env) -> None:
     text, _, events = run(ActionFindContact(), tracker("出口退税在哪个部门办 电话多少", intent="find_contact"))
     assert slot(events, "policy_code") is None and "电话" in text
+
+
+@pytest.mark.parametrize("action, intent, follow_up, wanted", [
+    (ActionFindContact(), "find_contact", "二套呢", "3.075%"),  # taken for a contact question
+    (ActionAnswerUncertain(), "nlu_fallback", "那要是二套房呢", "3.075%"),  # the NLU unsure
+])
+def test_a_follow_up_taken_for_something_else_stays_on_the_policy(app_env, action, intent: str, follow_up: str,
+                                                                  wanted: str) -> None:
+    slots = {"policy_code": "BZ-2025-GJJDK", "policy_question": "公积金贷款利率现在多少"}
+    text, _, events = run(action, tracker(follow_up, intent=intent, slots=slots))
+    assert "住房公积金贷款" in text and wanted in text and slot(events, "policy_code") == "BZ-2025-GJJDK"
+
+
+def test_an_office_question_after_a_policy_gets_the_office(app_env) -> None:
+    slots = {"policy_code": "RS-2019-GSDY", "policy_question": "一级伤残津贴多少"}
+    text, _, _ = run(ActionFindContact(), tracker("社保局电话多少", slots=slots))
+    assert "政策详情" not in text
