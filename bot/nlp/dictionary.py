@@ -28,10 +28,19 @@ def vocabulary(session: Session) -> tuple[list[str], list[str]]:
             words.add(short)
     words.update(atomic_forms(f for name, synonyms in session.execute(select(Matter.name, Matter.synonyms))
                               for f in (name, *(synonyms or []))))
+    directory = set(words)
     for short_title, keywords in session.execute(select(Policy.short_title, Policy.keywords)):
-        words.update([short_title, *(keywords or [])])
+        # A policy's name holding a directory word stays cut at it ("公积金提取": 公积金 is what people
+        # name and the NLU extracts).
+        words.update(w for w in (short_title, *(keywords or [])) if not _holds_any(w, directory))
     names = set(session.scalars(select(Cadre.name).distinct()))
     return sorted(w for w in words if len(w) > 1), sorted(names - words)
+
+
+def _holds_any(word: str, known: set[str]) -> bool:
+    """True when a shorter part of ``word`` (two characters or more) is in ``known``."""
+    return any(word[i:j] in known for i in range(len(word)) for j in range(i + 2, len(word) + 1)
+               if j - i < len(word))
 
 
 def atomic_forms(forms: Iterable[str]) -> list[str]:

@@ -21,6 +21,7 @@ from bot.policies.search import PolicyEntry, PolicyHit, PolicyIndex, carry_grade
 from bot.nlp.text import find_district, normalise
 from bot.replies import render
 
+CLOSE_SCORE = 0.75  # a policy scoring this share of the best one's is as likely meant
 CLOSE_FAQ = 0.7  # share above which a frequent question of the kind asked answers before the fields
 FAQ_COVERAGE = 0.4  # idf-weighted share of the question's known bigrams a FAQ pair must contain to be the answer
 PASSAGE_COVERAGE = 0.6  # share a sentence of the text must contain to be quoted as the answer
@@ -206,6 +207,9 @@ def answer_question(index: PolicyIndex, question: str, today: date, public_url: 
     if stays and asks_more and (not hits or hits[0].policy.code not in index.named(question)) \
             and index.unmentioned_topic(question, context) is None:  # "那上哪装": still that policy
         return _overview(context, question, public_url, today)
+    if hits and hits[0].coverage < FOUND_COVERAGE:  # the runner-up, scoring alike, may hold the question
+        close = [h for h in hits[1:] if h.score >= CLOSE_SCORE * hits[0].score and h.coverage >= FOUND_COVERAGE]
+        hits = sorted(close, key=lambda h: -h.coverage)[:1] + hits if close else hits
     if not hits or hits[0].coverage < FOUND_COVERAGE:
         return not_found(_likely_issuer(hits, question), hotline)
     top = hits[0].policy
