@@ -65,13 +65,18 @@ class _Token:
     latin: bool = False
 
 
+@lru_cache(maxsize=8192)
+def _readings(char: str) -> tuple[str, ...]:
+    """A character's blurred syllables, its usual reading first."""
+    return tuple(dict.fromkeys(blur(r) for r in pinyin(char, style=Style.NORMAL, heteronym=True)[0]))
+
+
 def _tokens(text: str) -> list[_Token]:
     out: list[_Token] = []
     position = 0
     for piece in _RUN.findall(text):
         if _CJK.match(piece):
-            readings = tuple(dict.fromkeys(blur(r) for r in pinyin(piece, style=Style.NORMAL, heteronym=True)[0]))
-            out.append(_Token(position, position + 1, readings))
+            out.append(_Token(position, position + 1, _readings(piece)))
         elif piece.isascii() and piece.isalpha() and len(piece) >= 2 and (parts := split_pinyin(piece)):
             offset = position
             for part in parts:

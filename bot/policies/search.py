@@ -129,6 +129,11 @@ class PolicyIndex:
             self.names.append(tuple(n for n in {normalise(x) for x in (p.short_title, *p.keywords)}
                                     if len(n) > 1 and n not in DISTRICT_FORMS))  # "新民" names no policy
         self.known_bigrams: set[str] = set().union(*self.mentions) if self.mentions else set()
+        self.name_owners: dict[str, list[int]] = {}
+        for i, names in enumerate(self.names):
+            for name in names:
+                self.name_owners.setdefault(name, []).append(i)
+        self.longest_name = max((len(n) for n in self.name_owners), default=0)
         self.faq_bm25 = BM25(faq_docs)
         self.faq_bigrams: dict[str, list[tuple[FaqEntry, set[str], set[str]]]] = {
             p.code: [(f, set(bigrams(canon(f.question))), set(bigrams(canon(f.answer)))) for f in p.faqs]
@@ -193,6 +198,7 @@ class PolicyIndex:
                 best_faq[owner] = (score, faq)
         policy_scores = {i: s for i, s in self.policy_bm25.scores(terms).items() if i in allowed}
         place = find_district(query) or ("市" if CITY_WORDS.search(query) else None)
+        present = self.names_said(text)
         wanted = self.informative(query)
         unknown = len(wanted - self.known_bigrams)
         said = len(wanted) - unknown + UNKNOWN_WEIGHT * unknown
@@ -209,7 +215,7 @@ class PolicyIndex:
             elif place and issued_in == place:  # "沈河区总部奖励": 沈河区's before the city's
                 score /= ELSEWHERE_FACTOR
             coverage = len(wanted & self.vocab[i]) / said if said else 0.0
-            said_name = self.said_names(text, i)
+            said_name = self.said_names(present[i], i) if i in present else 0
             named = said_name > 0
             if named:  # "毕业生生活补贴" is the policy of that name, not one that mentions it; more of it says more
                 score *= 1 + NAMED_PER_CHAR * said_name
@@ -226,14 +232,14 @@ class PolicyIndex:
         return all(any(w in text for w in words_) for group, words_ in _beneficiaries()
                    if group in self.policies[i].short_title)
 
-    def said_names(self, text: str, i: int) -> int:
-        """How much of policy ``i``'s names ``text`` (normalised) says: the characters of the names it holds,
-        a name inside another counted once, its short title twice ("科小研发后补助" says more of 科技型中小企业
-        研发补助 than of 研发投入增量后补助; "创业担保贷款" is that policy's own name)."""
-        said = [n for n in self.names[i] if n in text]
+    def said_names(self, said: list[str], i: int) -> int:
+        """How much of policy ``i``'s names a text says (``said``: those of them it holds): the characters of
+        the names, a name inside another counted once, its short title twice ("科小研发后补助" says more of
+        科技型中小企业研发补助 than of 研发投入增量后补助; "创业担保贷款" is that policy's own name)."""
+        said = list(dict.fromkeys(said))
         whole = [n for n in said if not any(n != m and n in m for m in said)]
         title = normalise(self.policies[i].short_title)
-        return sum(len(n) for n in whole) + (len(title) if title in text else 0)
+        return sum(len(n) for n in whole) + (len(title) if title in said else 0)
 
     def kinds_of(self, policy: PolicyEntry, faq: FaqEntry) -> frozenset[str]:
         """The kinds of question a policy's FAQ pair answers (bot.policies.questions)."""
@@ -241,8 +247,17 @@ class PolicyIndex:
 
     def named(self, query: str) -> set[str]:
         """Codes of the policies whose short title or a keyword ``query`` says."""
-        text = normalise(query)
-        return {p.code for p, names in zip(self.policies, self.names) if any(n in text for n in names)}
+        return {self.policies[i].code for i in self.names_said(normalise(query))}
+
+    def names_said(self, text: str) -> dict[int, list[str]]:
+        """The names (short title, keywords) ``text`` (normalised) says, by policy: every span of the text
+        looked up among the names, not every name searched for in the text."""
+        said: dict[int, list[str]] = {}
+        for i in range(len(text)):
+            for j in range(i + 2, min(len(text), i + self.longest_name) + 1):
+                for owner in self.name_owners.get(text[i:j], ()):
+                    said.setdefault(owner, []).append(text[i:j])
+        return said
 
     def best_faq(self, query: str, policy: PolicyEntry) -> tuple[Optional[FaqEntry], float]:
         """The policy's FAQ pair sharing the most of the query's known words (idf-weighted), and that share.
