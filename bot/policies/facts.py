@@ -23,7 +23,6 @@ SUBJECT_DISCOUNT = 0.5  # of a bigram of the policy's name: it says which policy
 DESCRIBED = 3  # bigrams of an item the question must say before the item's other words count against it
 _GRADE_WORDS = re.compile(r"第?[一二三四五六七八九十两\d]+(?:[到至、\-—~～][一二三四五六七八九十\d]+)?[级档类]")
 _PAID = re.compile(r"发放|到账|补发|拨付|兑现|放款|打款|打到")
-_PROCESSED = re.compile(r"审完|审核|审下来|批下来|办下来|办完|弄完|办好")  # how long it takes: the payment field's figure
 _APPLY = re.compile(r"申请|申报|报名|提交|报")
 _DURATION = re.compile(r"多长|几天|几个月|几年|多少天|多少个?工作日|多少年|多少个月")
 # A figure that is a condition of the policy ("裁员率上限：不高于5.5%", "缴纳社保要求：满3个月").
@@ -162,6 +161,7 @@ def amounts_asked(facts: Facts, question: str, durations: Optional[bool] = False
         return [a for a in facts.amounts if (not durations or _is_duration(a) or _DURATION_VALUE.search(a.value))
                 and (other_grades or not (asked and grades(a.item) and not grades(a.item) & asked))
                 and not (size and sizes(a.item) and not sizes(a.item) & size)]
+
     def best(amounts: list[Amount]) -> int:
         return max((len(said & set(bigrams(canon(a.item)))) for a in amounts), default=0)
     candidates = allowed(False)

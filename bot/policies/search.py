@@ -49,7 +49,6 @@ CITY_WORDS = re.compile(r"市里|市级|全市|市政府|咱市")
 # Who a question is about rather than what ("开个小作坊要不要做环评"): a kind of business or premises.
 ACTOR_HEAD = re.compile(r"(坊|店|户|厂|馆|铺|摊|公司|企业)$")
 NAMED_PER_CHAR = 0.1  # a policy the question names (short title or keyword) before those sharing its words
-COVERAGE_POWER = 3
 COVERAGE_BASE = 1.0  # a policy's score counts (this + the share of the question it holds) times
 TYPE_MATCH, TYPE_MISMATCH = 1.3, 0.7  # a frequent question of the kind asked, or of another kind
 COMMON_ASKED = 10  # frequent questions a word must be in to be corrected to by sound ("申请", "补贴")
