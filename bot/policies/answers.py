@@ -67,6 +67,15 @@ def follows_up(question: str) -> bool:
     return bool(FOLLOW_UP.search(question) or len(question) <= FOLLOW_UP_CHARS) and not OFFICE_ONLY.search(question)
 
 
+def only_follows(question: str) -> bool:
+    """True when ``question`` can only be understood with the policy just answered, whatever else it might
+    be read as: it begins with 那/要是 or ends with 呢 ("二套呢", "那重新认定的呢"), or it is short and
+    asks what a policy says ("到退休以后还给吗", "要带啥") without an office's phone or hours."""
+    asks = bool(question_types(canon(question)) - {"contact", "place"})
+    return (bool(FOLLOW_UP.search(question)) or len(question) <= FOLLOW_UP_CHARS and asks) \
+        and not OFFICE_ONLY.search(question)
+
+
 def _footer(policy: PolicyEntry, public_url: str, today: date) -> str:
     status = render("policy_expired", date=_cn_date(policy.expires_on)) if policy.expires_on and policy.expired(today) else ""
     return render("policy_footer", issuer=policy.issuer, phone=policy.answer_phone,

@@ -29,6 +29,15 @@ def test_a_policy_question_and_its_follow_ups(chat: RestClient) -> None:
     assert "个人申请" in say(chat, me, "那怎么申请？")  # 不需要个人申请 (the FAQ pair) or 无需个人申请 (the steps)
 
 
+def test_follow_ups_whatever_the_nlu_reads_them_as_stay_on_the_policy(chat: RestClient) -> None:
+    me = user()
+    assert "2.6%" in say(chat, me, "用公积金贷款买房 利率现在多少")
+    second = say(chat, me, "二套呢")  # read as a contact question or a greeting: still the housing-fund loan
+    assert "3.075%" in second and "住房公积金贷款" in second
+    assert "住房公积金贷款" in say(chat, me, "要带啥材料")
+    assert "住房公积金贷款" not in say(chat, me, "你好")  # a greeting is still a greeting
+
+
 def test_an_unanswerable_policy_question_gets_a_phone(chat: RestClient) -> None:
     reply = say(chat, user(), "养宠物狗有什么政策补贴吗")
     assert "没有找到" in reply and ("12345" in reply or "解答电话" in reply)

@@ -196,3 +196,13 @@ def test_can_we_have_it_stays_on_the_policy_talked_about(policies: PolicyIndex) 
     first = ask(policies, "稳岗返还能返多少")
     ours = ask(policies, "我们公司能享受吗 八十来人 去年裁了两个", first.policy.code, first.question)
     assert ours.policy is not None and ours.policy.code == "JY-2026-WGFH" and "5.5%" in ours.text
+
+
+@pytest.mark.parametrize("text, follows", [
+    ("二套呢", True), ("那重新认定的呢", True), ("能网上办不", True), ("要带啥材料", True),
+    ("你好", False), ("谢谢", False), ("社保局电话多少", False), ("我想投诉", False),
+])
+def test_what_only_follows_a_policy_answer(text: str, follows: bool) -> None:
+    from bot.policies.answers import only_follows
+
+    assert only_follows(text) is follows
