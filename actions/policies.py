@@ -58,6 +58,10 @@ class ActionAnswerPolicy(Action):
             if follow is not None:
                 return follow
         answer = await policy_answer(tracker, text)
+        if entity(tracker, "service_item") and not (answer.named or answer.sure):  # "法律援助咋申请": a matter
+            events = await reply_from_directory(dispatcher, tracker, text, sure_only=True)  # the directory knows
+            if events is not None:
+                return events + [SlotSet("policy_code", None), SlotSet("policy_question", None)]
         if asks_for_contact(text) and not (answer.found and names_policy(text)):  # "在哪申请": the directory
             events = await reply_from_directory(dispatcher, tracker, text, sure_only=answer.found and asks_about_policy(text))
             if events is not None:

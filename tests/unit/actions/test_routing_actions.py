@@ -79,3 +79,9 @@ def test_an_office_question_after_a_policy_gets_the_office(app_env) -> None:
     slots = {"policy_code": "RS-2019-GSDY", "policy_question": "一级伤残津贴多少"}
     text, _, _ = run(ActionFindContact(), tracker("社保局电话多少", slots=slots))
     assert "政策详情" not in text
+
+
+def test_a_matter_the_directory_knows_gets_the_directory_when_no_policy_is_sure(app_env) -> None:
+    text, _, events = run(ActionAnswerPolicy(), tracker(
+        "法律援助咋申请", intent="ask_policy", entities=[{"entity": "service_item", "value": "法律援助"}]))
+    assert "政策详情" not in text and "电话" in text and slot(events, "policy_code") is None
