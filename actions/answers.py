@@ -18,7 +18,7 @@ from bot.directory.answers import ContactAnswer, answer_contact, follow_up
 from bot.directory.search import UnitHit
 from bot.nlp.text import find_district
 from bot.policies import enterprises as ent
-from bot.policies.answers import PolicyAnswer, answer_question, follows_up
+from bot.policies.answers import PolicyAnswer, answer_question, only_follows
 from bot.policies.cards import category_news, policy_news
 from bot.replies import render
 from bot.workdays import china_today
@@ -180,7 +180,7 @@ async def reply_to_policy_follow_up(dispatcher: CollectingDispatcher, tracker: T
     """Right after a policy's answer, a follow-up the NLU took for something else ("二套呢" for a contact
     question): answered from that policy when the library stays on it (events), else None."""
     context = tracker.get_slot("policy_code")
-    if not context or not follows_up(text):
+    if not context or not only_follows(text):
         return None
     answer = await policy_answer(tracker, text)
     if answer.policy is None or answer.policy.code != context:

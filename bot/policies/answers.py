@@ -61,12 +61,6 @@ class PolicyAnswer:
         return self.policy is not None or self.category is not None or self.menu
 
 
-def follows_up(question: str) -> bool:
-    """True when ``question``, said right after a policy's answer, reads as a follow-up about it ("二套呢",
-    "能网上办不", "那重新认定的呢"): short or elliptical, and not asking for an office's phone or hours."""
-    return bool(FOLLOW_UP.search(question) or len(question) <= FOLLOW_UP_CHARS) and not OFFICE_ONLY.search(question)
-
-
 def only_follows(question: str) -> bool:
     """True when ``question`` can only be understood with the policy just answered, whatever else it might
     be read as: it begins with 那/要是 or ends with 呢 ("二套呢", "那重新认定的呢"), or it is short and
