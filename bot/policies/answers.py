@@ -64,7 +64,7 @@ class PolicyAnswer:
 def only_follows(question: str) -> bool:
     """True when ``question`` can only be understood with the policy just answered, whatever else it might
     be read as: it begins with 那/要是 or ends with 呢 ("二套呢", "那重新认定的呢"), or it is short and
-    asks what a policy says ("到退休以后还给吗", "要带啥") without an office's phone or hours."""
+    asks what a policy says ("要带啥", "一年能减多少") without an office's phone or hours."""
     asks = bool(question_types(canon(question)) - {"contact", "place"})
     return (bool(FOLLOW_UP.search(question)) or len(question) <= FOLLOW_UP_CHARS and asks) \
         and not OFFICE_ONLY.search(question)
